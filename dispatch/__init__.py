@@ -1,0 +1,130 @@
+"""dispatch — field-service dispatch for public utilities and after-sales networks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, request, session
+
+from dispatch import clock, settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application. Never starts a scheduler: only `dispatch serve` and
+    `dispatch worker` do, so gunicorn processes never run jobs."""
+    app = Flask(
+        __name__,
+        instance_path=str(settings.INSTANCE_DIR),
+        template_folder=str(settings.ROOT / "templates"),
+        static_folder=str(settings.ROOT / "static"),
+    )
+    values = settings.load()
+    if config:
+        values.update(config)
+        if "DATABASE_URL" in config:
+            values["SQLALCHEMY_DATABASE_URI"] = settings.normalise_database_url(config["DATABASE_URL"])
+    app.config.update(values)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.instance_secret_key()
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(settings.ROOT / "dispatch" / "translations")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("DEFAULT_LOCALE", "zh_Hans_CN"))
+    clock.set_zone(app.config["TIMEZONE"])
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_hooks(app)
+    register_commands(app)
+    return app
+
+
+LOCALES = ("zh_Hans_CN", "en")
+
+
+def select_locale() -> str:
+    from flask_login import current_user
+
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.language in LOCALES:
+        return current_user.language
+    best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"]) if request else None
+    if best is None:
+        from flask import current_app
+
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return "en" if best == "en" else "zh_Hans_CN"
+
+
+def register_extensions(app: Flask) -> None:
+    from dispatch import models  # noqa: F401  (every table known before the mappers configure)
+    from dispatch.db import tune_engine
+    from dispatch.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        tune_engine(db.engine)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
+    limiter.init_app(app)
+
+    from dispatch.sms import console_gateway, twilio_gateway  # noqa: F401  (register the backends)
+
+
+def register_blueprints(app: Flask) -> None:
+    from dispatch.auth.views import bp as auth_bp
+    from dispatch.console.views import bp as console_bp
+    from dispatch.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from dispatch.web import register as register_web_errors
+
+    register_web_errors(app)
+
+
+def register_hooks(app: Flask) -> None:
+    from dispatch.db import sqlite_writer
+
+    @app.before_request
+    def _fresh_locale():
+        # The locale is cached on `g`; a request must never inherit another request's choice
+        # (they can share an application context, as under the test client).
+        from flask_babel import refresh
+
+        refresh()
+
+    @app.before_request
+    def _writer_transaction():
+        # A request that changes data takes SQLite's write lock when its transaction begins.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g._writer_token = sqlite_writer.set(True)
+
+    @app.teardown_request
+    def _end_writer(_exc):
+        token = g.pop("_writer_token", None)
+        if token is not None:
+            sqlite_writer.reset(token)
+
+    @app.context_processor
+    def _template_globals():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale()), "local_time": clock.local}
+
+
+def register_commands(app: Flask) -> None:
+    from dispatch.cli import register
+
+    register(app)

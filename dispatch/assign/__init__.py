@@ -1,0 +1,1 @@
+"""Who gets the job: candidates, offers, timeouts, substitutes; the technician's SMS language."""

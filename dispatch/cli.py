@@ -1,0 +1,189 @@
+"""The `dispatch` command: serve, worker, demo, user, apikey (and what later packages add)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from dispatch.auth.models import Role
+from dispatch.errors import DomainError
+from dispatch.extensions import db
+
+
+def _create_app(*_args, **_kwargs) -> Flask:
+    from dispatch import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    cli = FlaskGroup(
+        create_app=_create_app,
+        add_default_commands=True,
+        add_version_option=False,
+        help="dispatch — field-service dispatch.",
+    )
+    cli.main(prog_name="dispatch")
+
+
+def upgrade_database() -> None:
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+def database_is_empty() -> bool:
+    import sqlalchemy as sa
+
+    from dispatch.auth.models import Organisation
+
+    return db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 0
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)), show_default="5000 or $PORT"
+)
+@click.option(
+    "--no-scheduler", is_flag=True, help="Serve only; run the jobs in a separate `dispatch worker`."
+)
+@with_appcontext
+def serve(host: str, port: int, no_scheduler: bool) -> None:
+    """The embedded single-process mode: migrate, load the demo when empty, serve web + jobs."""
+    from dispatch.demo import load_demo
+    from dispatch.worker import build_scheduler
+
+    app = current_app._get_current_object()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    upgrade_database()
+    if app.config["DEMO_LOAD_WHEN_EMPTY"] and database_is_empty():
+        click.echo("Empty database: loading the demo data …")
+        load_demo(db.session)
+        db.session.commit()
+    db.session.remove()
+    if not no_scheduler:
+        build_scheduler(app, blocking=False).start()
+    click.echo(f"dispatch serving on http://{host}:{port}/ (SMS backend: {app.config['SMS_BACKEND']})")
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@click.command("worker")
+@with_appcontext
+def worker() -> None:
+    """Run the scheduled jobs (outbox, deadlines, offers) — beside gunicorn in production."""
+    from dispatch.worker import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    click.echo(f"dispatch worker started (SMS backend: {app.config['SMS_BACKEND']})")
+    build_scheduler(app, blocking=True).start()
+
+
+@click.command("demo")
+@click.option("--force", is_flag=True, help="Load even when the database already has organisations.")
+@with_appcontext
+def demo(force: bool) -> None:
+    """Load the demo data (two organisations, staff, technicians, registry, sample orders)."""
+    from dispatch.demo import load_demo
+
+    upgrade_database()
+    if not force and not database_is_empty():
+        click.echo("The database already has data; use --force to load the demo anyway.", err=True)
+        sys.exit(1)
+    load_demo(db.session)
+    db.session.commit()
+    click.echo("Demo data loaded.")
+
+
+@click.group("user")
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--org", "org_code", required=True, help="Organisation code, e.g. xinye.")
+@click.option("--name", "full_name", default=None)
+@click.option("--language", type=click.Choice(["zh_Hans_CN", "en"]), default=None)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def user_create(username, role, org_code, full_name, language, password) -> None:
+    """Create a user. The password is asked for (or given with --password)."""
+    from dispatch.auth.service import create_user, organisation
+
+    try:
+        create_user(
+            db.session,
+            org=organisation(db.session, org_code),
+            username=username,
+            password=password,
+            role=Role(role),
+            full_name=full_name,
+            language=language,
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"User {username} created ({role}, {org_code}).")
+
+
+@click.group("apikey")
+def apikey() -> None:
+    """Manage API keys (the JSON API's X-API-Key and Open311's api_key)."""
+
+
+@apikey.command("create")
+@click.argument("name")
+@click.option("--org", "org_code", default=None, help="Organisation code; optional when there is only one.")
+@with_appcontext
+def apikey_create(name: str, org_code: str | None) -> None:
+    """Create a key and print it alone on one line (it is shown only this once)."""
+    import sqlalchemy as sa
+
+    from dispatch.auth.models import Organisation
+    from dispatch.auth.service import create_api_key, organisation
+
+    try:
+        if org_code:
+            org = organisation(db.session, org_code)
+        else:
+            orgs = db.session.scalars(sa.select(Organisation)).all()
+            if len(orgs) != 1:
+                codes = ", ".join(o.code for o in orgs) or "none"
+                raise click.UsageError(f"Several organisations (or none): choose one with --org ({codes}).")
+            org = orgs[0]
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    key = create_api_key(db.session, org, name)
+    db.session.commit()
+    click.echo(key)
+
+
+@apikey.command("revoke")
+@click.argument("prefix")
+@click.option("--org", "org_code", required=True)
+@with_appcontext
+def apikey_revoke(prefix: str, org_code: str) -> None:
+    """Revoke the keys starting with PREFIX (the first 10 characters shown in listings)."""
+    from dispatch.auth.service import organisation, revoke_api_key
+
+    count = revoke_api_key(db.session, organisation(db.session, org_code), prefix)
+    db.session.commit()
+    click.echo(f"{count} key(s) revoked.")
+
+
+COMMANDS = [serve, worker, demo, user, apikey]
+
+
+def register(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)

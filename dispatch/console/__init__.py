@@ -1,0 +1,1 @@
+"""The dispatcher console: thin pages over the operations of the packages below."""

@@ -1,0 +1,1 @@
+"""Where a report is: geocoding chain, zones, depots and distances."""

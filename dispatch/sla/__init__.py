@@ -1,0 +1,1 @@
+"""Deadlines: rules from config/sla.toml, the working-day calendar, milestone planning."""

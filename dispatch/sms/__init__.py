@@ -1,0 +1,1 @@
+"""The SMS pipe: gateways, the outbox, inbound webhooks."""

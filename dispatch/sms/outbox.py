@@ -1,0 +1,277 @@
+"""The outbox: outbound SMS written with the change that causes them, delivered by the worker.
+
+``enqueue`` only adds a row to the caller's transaction, so a change that rolls back texts nobody.
+``deliver_due`` is the worker's job: claim due rows, hand each to the gateway, record the result,
+retry with growing backoff, give up after the configured attempts and tell whoever cares
+(``signals.outbox_failed``). A send whose outcome is unknown (timeout, a worker killed mid-send)
+becomes *uncertain* and is looked up at the provider before it is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from dispatch import clock, signals
+from dispatch.db import claim, sqlite_writer
+from dispatch.sms.gateway import Gateway, GatewayError, GatewayTimeout, OutgoingMessage
+from dispatch.sms.models import OutboxMessage, SendState
+
+log = logging.getLogger(__name__)
+
+#: Called (in the committing thread) after a transaction that queued messages commits.
+_wake_callbacks: list[Callable[[], None]] = []
+_wake_lock = threading.Lock()
+
+
+def on_queued(callback: Callable[[], None]) -> None:
+    """Register a callback run after any commit that queued outbox messages (worker wake-up)."""
+    with _wake_lock:
+        if callback not in _wake_callbacks:
+            _wake_callbacks.append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop("outbox_queued", False):
+        for callback in list(_wake_callbacks):
+            callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("outbox_queued", None)
+
+
+def enqueue(
+    session: Session,
+    *,
+    to: str,
+    body: str,
+    kind: str = "notice",
+    org_id: int | None = None,
+    work_order_id: int | None = None,
+    technician_id: int | None = None,
+    language: str | None = None,
+    template: str | None = None,
+    params: Mapping[str, str] | None = None,
+) -> OutboxMessage:
+    """Add one outbound SMS to the caller's transaction. Flushes; the caller commits."""
+    message = OutboxMessage(
+        recipient=to,
+        body=body,
+        kind=kind,
+        org_id=org_id,
+        work_order_id=work_order_id,
+        technician_id=technician_id,
+        language=language,
+        template=template,
+        params=dict(params or {}),
+        state=SendState.QUEUED,
+        next_attempt_at=clock.now(),
+    )
+    session.add(message)
+    session.flush()
+    session.info["outbox_queued"] = True
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered to listening workers when (and only if) this transaction commits.
+        session.execute(sa.text("NOTIFY dispatch_outbox"))
+    signals.outbox_queued.send(message)
+    return message
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    batch_size: int = 50
+    max_attempts: int = 6
+    backoff_base_s: float = 15
+    backoff_max_s: float = 900
+    sending_lease_s: float = 120
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> OutboxPolicy:
+        return cls(
+            batch_size=int(config.get("OUTBOX_BATCH_SIZE", 50)),
+            max_attempts=int(config.get("OUTBOX_MAX_ATTEMPTS", 6)),
+            backoff_base_s=float(config.get("OUTBOX_BACKOFF_BASE_S", 15)),
+            backoff_max_s=float(config.get("OUTBOX_BACKOFF_MAX_S", 900)),
+            sending_lease_s=float(config.get("OUTBOX_SENDING_LEASE_S", 120)),
+        )
+
+    def backoff(self, attempts: int) -> timedelta:
+        delay = min(self.backoff_base_s * 2 ** max(attempts - 1, 0), self.backoff_max_s)
+        # Jitter keeps a crowd of failed messages from retrying in lockstep.
+        return timedelta(seconds=delay * random.uniform(0.9, 1.1))
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    found: int = 0
+
+
+def claim_due(session: Session, policy: OutboxPolicy, worker: str) -> list[int]:
+    """Take this worker's share of due messages and mark them ``sending``. Commits."""
+    now = clock.now()
+    token = sqlite_writer.set(True)
+    try:
+        session.rollback()  # start a fresh (writer) transaction
+        # A message left "sending" past the lease belongs to a worker that died mid-send: it may
+        # have reached the provider, so it is looked up before being sent again.
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.state == SendState.SENDING,
+                OutboxMessage.claimed_at < now - timedelta(seconds=policy.sending_lease_s),
+            )
+            .values(state=SendState.UNCERTAIN, lookup_first=True),
+            execution_options={"synchronize_session": False},
+        )
+        ids = claim(
+            session,
+            OutboxMessage,
+            [
+                OutboxMessage.state.in_([SendState.QUEUED, SendState.UNCERTAIN]),
+                OutboxMessage.next_attempt_at <= now,
+            ],
+            {
+                "state": SendState.SENDING,
+                "claimed_at": now,
+                "claimed_by": worker,
+                "attempts": OutboxMessage.attempts + 1,
+            },
+            order_by=[OutboxMessage.next_attempt_at, OutboxMessage.id],
+            limit=policy.batch_size,
+        )
+        session.commit()
+        return ids
+    finally:
+        sqlite_writer.reset(token)
+
+
+def deliver_due(
+    session: Session,
+    gateway: Gateway,
+    policy: OutboxPolicy,
+    worker: str,
+    status_callback: Callable[[OutboxMessage], str | None] = lambda m: None,
+) -> DeliveryReport:
+    """One run of the delivery job: claim, send each, record. Safe to run in several workers."""
+    report = DeliveryReport()
+    ids = claim_due(session, policy, worker)
+    report.claimed = len(ids)
+    for message_id in ids:
+        message = session.get(OutboxMessage, message_id)
+        outgoing = OutgoingMessage(
+            outbox_id=message.id,
+            to=message.recipient,
+            body=message.body,
+            status_callback=status_callback(message),
+            template=message.template,
+            params=message.params,
+        )
+        lookup_first, since, attempts = message.lookup_first, message.created_at, message.attempts
+        session.rollback()  # no transaction (and no lock) is held while the network is used
+        outcome: Callable[[OutboxMessage], None]
+        try:
+            found = gateway.find_sent(outgoing, since) if lookup_first else None
+            if found:
+                outcome = _mark_sent(found, None)
+                report.found += 1
+            else:
+                result = gateway.send(outgoing)
+                outcome = _mark_sent(result.provider_id, result.segments)
+                report.sent += 1
+        except GatewayTimeout as exc:
+            outcome = _mark_uncertain(str(exc), policy)
+            report.retried += 1
+        except GatewayError as exc:
+            if exc.retryable and attempts < policy.max_attempts:
+                outcome = _mark_retry(str(exc), exc.code, policy)
+                report.retried += 1
+            else:
+                outcome = _mark_failed(str(exc), exc.code)
+                report.failed += 1
+        except Exception as exc:  # a bug in a gateway must not lose the message
+            log.exception("gateway %s crashed on outbox message %s", gateway.name, message_id)
+            outcome = _mark_retry(f"{type(exc).__name__}: {exc}", "crash", policy)
+            report.retried += 1
+        _record(session, message_id, worker, outcome)
+    return report
+
+
+def _record(session: Session, message_id: int, worker: str, outcome) -> None:
+    token = sqlite_writer.set(True)
+    try:
+        session.rollback()
+        message = session.get(OutboxMessage, message_id, populate_existing=True)
+        # Only the worker holding the claim records the outcome; a reclaimed row is another's.
+        if message.state is SendState.SENDING and message.claimed_by == worker:
+            outcome(message)
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        sqlite_writer.reset(token)
+
+
+def _mark_sent(provider_id: str | None, segments: int | None):
+    def apply(message: OutboxMessage) -> None:
+        message.state = SendState.SENT
+        message.provider_id = provider_id
+        if segments is not None:
+            message.segments = segments
+        message.sent_at = clock.now()
+        message.lookup_first = False
+        message.last_error = None
+
+    return apply
+
+
+def _mark_uncertain(error: str, policy: OutboxPolicy):
+    def apply(message: OutboxMessage) -> None:
+        message.state = SendState.UNCERTAIN
+        message.lookup_first = True
+        message.last_error = error
+        message.error_code = "timeout"
+        # Give the provider a moment to list the message before we ask for it.
+        message.next_attempt_at = clock.now() + policy.backoff(1)
+
+    return apply
+
+
+def _mark_retry(error: str, code: str | None, policy: OutboxPolicy):
+    def apply(message: OutboxMessage) -> None:
+        message.state = SendState.QUEUED
+        message.last_error = error
+        message.error_code = code
+        message.next_attempt_at = clock.now() + policy.backoff(message.attempts)
+
+    return apply
+
+
+def _mark_failed(error: str, code: str | None):
+    def apply(message: OutboxMessage) -> None:
+        fail(message, error, code)
+
+    return apply
+
+
+def fail(message: OutboxMessage, error: str, code: str | None) -> None:
+    """Give a message up and tell whoever cares (in the caller's transaction)."""
+    message.state = SendState.FAILED
+    message.last_error = error
+    message.error_code = code
+    signals.outbox_failed.send(message)

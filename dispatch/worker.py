@@ -1,0 +1,116 @@
+"""The scheduled jobs and the schedulers that run them.
+
+Each job is "claim the due rows, act, commit" and holds no state of its own, so any number of
+processes can run the same jobs side by side. ``dispatch worker`` runs them in a blocking
+scheduler next to gunicorn; ``dispatch serve`` runs them in a background scheduler inside the
+single demo process. ``create_app`` never starts one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from dispatch import clock, heartbeat
+from dispatch.db import sqlite_writer
+from dispatch.extensions import db
+from dispatch.sms import outbox
+from dispatch.sms.gateway import create_gateway
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    run: Callable[[Flask, str], object]
+    #: The config key holding the interval in seconds.
+    interval_key: str
+
+
+def run_heartbeat(app: Flask, worker: str) -> None:
+    token = sqlite_writer.set(True)
+    try:
+        heartbeat.beat(db.session, worker, app.extensions["dispatch_started_at"])
+        db.session.commit()
+    finally:
+        sqlite_writer.reset(token)
+
+
+def run_outbox(app: Flask, worker: str) -> outbox.DeliveryReport:
+    gateway = app.extensions.get("sms_gateway")
+    if gateway is None:
+        gateway = app.extensions["sms_gateway"] = create_gateway(app.config["SMS_BACKEND"], app.config)
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    callback = (
+        (lambda _m: f"{base}/sms/status") if app.config["SMS_BACKEND"] != "console" else (lambda _m: None)
+    )
+    report = outbox.deliver_due(
+        db.session, gateway, outbox.OutboxPolicy.from_config(app.config), worker, callback
+    )
+    # Anything left due (a full batch) is picked up at once rather than at the next tick.
+    if report.claimed >= int(app.config["OUTBOX_BATCH_SIZE"]):
+        wake("outbox")
+    return report
+
+
+JOBS: list[Job] = [
+    Job("heartbeat", run_heartbeat, "WORKER_HEARTBEAT_INTERVAL_S"),
+    Job("outbox", run_outbox, "WORKER_OUTBOX_INTERVAL_S"),
+]
+
+_scheduler: BaseScheduler | None = None
+_wake_lock = threading.Lock()
+
+
+def _wrap(app: Flask, job: Job, worker: str) -> Callable[[], None]:
+    def run() -> None:
+        with app.app_context():
+            try:
+                job.run(app, worker)
+            except Exception:
+                log.exception("job %s failed; it runs again at its next tick", job.id)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    return run
+
+
+def wake(job_id: str) -> None:
+    """Run a job now instead of at its next tick (e.g. the outbox, right after a commit)."""
+    scheduler = _scheduler
+    if scheduler is None or not scheduler.running:
+        return
+    with _wake_lock:
+        job = scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=clock.now())
+
+
+def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
+    global _scheduler
+    scheduler_cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_cls(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+    )
+    worker = heartbeat.process_name()
+    app.extensions["dispatch_started_at"] = clock.now()
+    for job in JOBS:
+        scheduler.add_job(
+            _wrap(app, job, worker),
+            "interval",
+            seconds=float(app.config[job.interval_key]),
+            id=job.id,
+            next_run_time=clock.now(),
+        )
+    _scheduler = scheduler
+    outbox.on_queued(lambda: wake("outbox"))
+    return scheduler

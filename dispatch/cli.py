@@ -181,9 +181,12 @@ def apikey_revoke(prefix: str, org_code: str) -> None:
     click.echo(f"{count} key(s) revoked.")
 
 
-COMMANDS = [serve, worker, demo, user, apikey]
+def _commands() -> list[click.Command]:
+    from dispatch.bench import bench
+
+    return [serve, worker, demo, user, apikey, bench]
 
 
 def register(app: Flask) -> None:
-    for command in COMMANDS:
+    for command in _commands():
         app.cli.add_command(command)

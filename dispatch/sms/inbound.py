@@ -1,0 +1,113 @@
+"""Inbound SMS: store first, then hand to whoever the sender is.
+
+The pipe knows no command language and no citizen channel. At start-up the layers above
+register a *classifier* (is this number a technician's or a service station's?) and one handler
+per kind of sender. A message is stored and committed before it is acted on, so nothing a sender
+wrote is lost even when acting on it fails; a provider retrying the same message id gets the
+stored reply and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dispatch import clock
+from dispatch.db import sqlite_writer
+from dispatch.sms.models import InboundMessage
+
+log = logging.getLogger(__name__)
+
+TECHNICIAN = "technician"
+CITIZEN = "citizen"
+
+
+@dataclass(frozen=True)
+class HandlerResult:
+    #: The text to answer with (sent as the webhook's reply), or None for no answer.
+    reply: str | None
+    work_order_id: int | None = None
+
+
+#: handler(session, message) -> HandlerResult. It may write (through the lifecycle, the outbox);
+#: it must not commit: receive() commits its work together with the reply.
+Handler = Callable[[Session, InboundMessage], HandlerResult]
+#: classifier(session, sender) -> TECHNICIAN or CITIZEN.
+Classifier = Callable[[Session, str], str]
+
+_handlers: dict[str, Handler] = {}
+_classifier: Classifier | None = None
+
+FALLBACK_REPLY = {
+    "zh": "抱歉，您的短信暂时无法处理，已转调度员人工处理。",
+    "en": "Sorry, we could not process your message; a dispatcher will look at it.",
+}
+
+
+def register_handler(kind: str, handler: Handler) -> None:
+    _handlers[kind] = handler
+
+
+def register_classifier(classifier: Classifier) -> None:
+    global _classifier
+    _classifier = classifier
+
+
+def _language_of(text: str) -> str:
+    return "zh" if any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text) else "en"
+
+
+def receive(
+    session: Session, *, provider_id: str, sender: str, recipient: str | None, body: str
+) -> InboundMessage:
+    """Store the message (idempotent on ``provider_id``), act on it once, return the stored row.
+
+    Commits twice: once to keep the message whatever happens next, once with the handler's work
+    and the reply. A handler that raises has its work rolled back; the message stays stored with
+    the error and gets a polite fallback reply.
+    """
+    token = sqlite_writer.set(True)
+    try:
+        session.rollback()
+        existing = session.scalar(sa.select(InboundMessage).where(InboundMessage.provider_id == provider_id))
+        if existing is not None:
+            return existing
+        message = InboundMessage(
+            provider_id=provider_id, sender=sender, recipient=recipient, body=body, received_at=clock.now()
+        )
+        session.add(message)
+        try:
+            session.commit()
+        except IntegrityError:
+            # The same message id arrived twice at once: the other delivery stored it and acts.
+            session.rollback()
+            return session.scalar(sa.select(InboundMessage).where(InboundMessage.provider_id == provider_id))
+
+        kind = _classifier(session, sender) if _classifier else CITIZEN
+        handler = _handlers.get(kind)
+        message.sender_kind = kind
+        try:
+            result = (
+                handler(session, message) if handler else HandlerResult(FALLBACK_REPLY[_language_of(body)])
+            )
+            message.reply = result.reply
+            message.work_order_id = result.work_order_id
+            message.handled_at = clock.now()
+            session.commit()
+        except Exception as exc:
+            log.exception("inbound message %s from %s could not be handled", provider_id, kind)
+            session.rollback()
+            message = session.get(InboundMessage, message.id)
+            message.sender_kind = kind
+            message.error = f"{type(exc).__name__}: {exc}"
+            message.reply = FALLBACK_REPLY[_language_of(body)]
+            message.handled_at = clock.now()
+            session.commit()
+        return message
+    finally:
+        sqlite_writer.reset(token)

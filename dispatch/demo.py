@@ -10,7 +10,6 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch import clock
@@ -18,7 +17,8 @@ from dispatch.assign.models import AssigneeKind, DutyStatus, Technician
 from dispatch.auth.models import DutyShift, Organisation, Role, User
 from dispatch.auth.service import create_user
 from dispatch.geo.area import ServiceArea
-from dispatch.geo.models import AssetKind, Customer, Depot, SiteKind
+from dispatch.geo.models import AssetKind, Customer
+from dispatch.geo.placing import sync_depots
 from dispatch.settings import CONFIG_DIR
 
 ORGANISATIONS = [
@@ -61,23 +61,6 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def sync_depots(session: Session, area: ServiceArea, orgs: dict[str, Organisation]) -> dict[str, Depot]:
-    """Depots and service stations as config/service_area.geojson has them (insert or update)."""
-    depots = {d.code: d for d in session.scalars(sa.select(Depot))}
-    for site in area.sites():
-        if site.kind not in (SiteKind.DEPOT, SiteKind.SERVICE_STATION) or site.org not in orgs:
-            continue
-        depot = depots.get(site.code) or Depot(code=site.code)
-        depot.org_id = orgs[site.org].id
-        depot.kind = SiteKind(site.kind)
-        depot.name_zh, depot.name_en = site.name_zh, site.name_en
-        depot.lat, depot.lon, depot.duty_phone = site.lat, site.lon, site.duty_phone
-        session.add(depot)
-        depots[site.code] = depot
-    session.flush()
-    return depots
-
-
 def load_demo(session: Session, config_dir: Path = CONFIG_DIR) -> None:
     """Load the demo into an empty database. Flushes; the caller commits."""
     orgs: dict[str, Organisation] = {}
@@ -99,7 +82,7 @@ def load_demo(session: Session, config_dir: Path = CONFIG_DIR) -> None:
             language=language,
         )
 
-    depots = sync_depots(session, ServiceArea.load(config_dir / "service_area.geojson"), orgs)
+    depots = sync_depots(session, orgs, ServiceArea.load(config_dir / "service_area.geojson"))
     _load_technicians(session, orgs, depots)
     _load_customers(session, orgs)
     _load_roster(session, orgs, users)

@@ -42,29 +42,29 @@ class OutboxListener(threading.Thread):
         self.wake = wake
         self.retry_s = retry_s
         self.listening = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.listening.set()
                     self.wake()
-                    while not self._stop.is_set():
+                    while not self._stopping.is_set():
                         # The timeout only lets stop() take effect. Waking is cheap and
                         # idempotent: a burst of notifications costs one extra delivery run.
                         for _notify in conn.notifies(timeout=1.0):
                             self.wake()
             except psycopg.Error as exc:
                 self.listening.clear()
-                if self._stop.is_set():
+                if self._stopping.is_set():
                     break
                 log.warning("outbox listener lost its connection (%s); retrying", exc)
-                self._stop.wait(self.retry_s)
+                self._stopping.wait(self.retry_s)
         self.listening.clear()
 
 

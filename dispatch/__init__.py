@@ -82,10 +82,14 @@ def register_blueprints(app: Flask) -> None:
     from dispatch.auth.views import bp as auth_bp
     from dispatch.console.views import bp as console_bp
     from dispatch.health import bp as health_bp
+    from dispatch.sms.simulator import bp as sms_simulator_bp
+    from dispatch.sms.views import bp as sms_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(sms_bp)
+    app.register_blueprint(sms_simulator_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -57,7 +57,8 @@ def database_is_empty() -> bool:
 def serve(host: str, port: int, no_scheduler: bool) -> None:
     """The embedded single-process mode: migrate, load the demo when empty, serve web + jobs."""
     from dispatch.demo import load_demo
-    from dispatch.worker import build_scheduler
+    from dispatch.sms.wakeup import start_listener
+    from dispatch.worker import build_scheduler, wake
 
     app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -69,6 +70,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     db.session.remove()
     if not no_scheduler:
         build_scheduler(app, blocking=False).start()
+        start_listener(app.config["SQLALCHEMY_DATABASE_URI"], lambda: wake("outbox"))
     click.echo(f"dispatch serving on http://{host}:{port}/ (SMS backend: {app.config['SMS_BACKEND']})")
     from werkzeug.serving import run_simple
 
@@ -79,12 +81,16 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 @with_appcontext
 def worker() -> None:
     """Run the scheduled jobs (outbox, deadlines, offers) — beside gunicorn in production."""
-    from dispatch.worker import build_scheduler
+    from dispatch.sms.wakeup import start_listener
+    from dispatch.worker import build_scheduler, wake
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = current_app._get_current_object()
     click.echo(f"dispatch worker started (SMS backend: {app.config['SMS_BACKEND']})")
-    build_scheduler(app, blocking=True).start()
+    scheduler = build_scheduler(app, blocking=True)
+    # On PostgreSQL a queued message wakes the outbox job at once (LISTEN dispatch_outbox).
+    start_listener(app.config["SQLALCHEMY_DATABASE_URI"], lambda: wake("outbox"))
+    scheduler.start()
 
 
 @click.command("demo")
@@ -183,6 +189,7 @@ def apikey_revoke(prefix: str, org_code: str) -> None:
 
 def _commands() -> list[click.Command]:
     from dispatch.bench import bench
+    from dispatch.bench import sms as _sms_bench  # noqa: F401  (adds `bench sms`)
 
     return [serve, worker, demo, user, apikey, bench]
 

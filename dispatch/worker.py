@@ -70,16 +70,38 @@ _scheduler: BaseScheduler | None = None
 _wake_lock = threading.Lock()
 
 
+#: Jobs running now, and jobs woken while they ran: those run again as soon as they finish
+#: (the scheduler would skip a wake-up that finds the job running — max_instances=1 — and
+#: whatever was queued during the run would wait for the next tick).
+_running: set[str] = set()
+_woken: set[str] = set()
+
+
 def _wrap(app: Flask, job: Job, worker: str) -> Callable[[], None]:
     def run() -> None:
-        with app.app_context():
-            try:
-                job.run(app, worker)
-            except Exception:
-                log.exception("job %s failed; it runs again at its next tick", job.id)
-                db.session.rollback()
-            finally:
-                db.session.remove()
+        with _wake_lock:
+            _running.add(job.id)
+            _woken.discard(job.id)
+        try:
+            again = True
+            while again:
+                with app.app_context():
+                    try:
+                        job.run(app, worker)
+                    except Exception:
+                        log.exception("job %s failed; it runs again at its next tick", job.id)
+                        db.session.rollback()
+                        again = False
+                    finally:
+                        db.session.remove()
+                with _wake_lock:
+                    again = again and job.id in _woken
+                    _woken.discard(job.id)
+                    if not again:  # in the same lock as wake(): no wake-up falls in between
+                        _running.discard(job.id)
+        finally:
+            with _wake_lock:
+                _running.discard(job.id)
 
     return run
 
@@ -90,6 +112,9 @@ def wake(job_id: str) -> None:
     if scheduler is None or not scheduler.running:
         return
     with _wake_lock:
+        if job_id in _running:
+            _woken.add(job_id)
+            return
         job = scheduler.get_job(job_id)
         if job is not None:
             job.modify(next_run_time=clock.now())

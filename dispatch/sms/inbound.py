@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from dispatch import clock
 from dispatch.db import sqlite_writer
@@ -70,13 +70,16 @@ def receive(
     Commits twice: once to keep the message whatever happens next, once with the handler's work
     and the reply. A handler that raises has its work rolled back; the message stays stored with
     the error and gets a polite fallback reply.
+
+    This is the webhook's hot path, so it spends few round trips: the message is inserted
+    without looking first (a repeated id is rare and shows as a unique-key conflict), and the
+    stored row is not reloaded after each commit — only this call writes it.
     """
     token = sqlite_writer.set(True)
+    plain = session() if isinstance(session, scoped_session) else session
+    expire_on_commit, plain.expire_on_commit = plain.expire_on_commit, False
     try:
         session.rollback()
-        existing = session.scalar(sa.select(InboundMessage).where(InboundMessage.provider_id == provider_id))
-        if existing is not None:
-            return existing
         message = InboundMessage(
             provider_id=provider_id, sender=sender, recipient=recipient, body=body, received_at=clock.now()
         )
@@ -84,14 +87,16 @@ def receive(
         try:
             session.commit()
         except IntegrityError:
-            # The same message id arrived twice at once: the other delivery stored it and acts.
+            # Already stored: a provider's retry, or the same id arriving twice at once (the
+            # other delivery acts on it). Either way the stored row and its reply stand.
             session.rollback()
             return session.scalar(sa.select(InboundMessage).where(InboundMessage.provider_id == provider_id))
 
-        kind = _classifier(session, sender) if _classifier else CITIZEN
-        handler = _handlers.get(kind)
-        message.sender_kind = kind
+        kind = CITIZEN
         try:
+            kind = _classifier(session, sender) if _classifier else CITIZEN
+            handler = _handlers.get(kind)
+            message.sender_kind = kind
             result = (
                 handler(session, message) if handler else HandlerResult(FALLBACK_REPLY[_language_of(body)])
             )
@@ -110,4 +115,5 @@ def receive(
             session.commit()
         return message
     finally:
+        plain.expire_on_commit = expire_on_commit
         sqlite_writer.reset(token)

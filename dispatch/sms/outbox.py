@@ -13,8 +13,9 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,6 +97,8 @@ class OutboxPolicy:
     backoff_base_s: float = 15
     backoff_max_s: float = 900
     sending_lease_s: float = 120
+    #: Messages of one run sent at the same time (threads); 1 sends them one after another.
+    send_concurrency: int = 1
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> OutboxPolicy:
@@ -105,6 +108,7 @@ class OutboxPolicy:
             backoff_base_s=float(config.get("OUTBOX_BACKOFF_BASE_S", 15)),
             backoff_max_s=float(config.get("OUTBOX_BACKOFF_MAX_S", 900)),
             sending_lease_s=float(config.get("OUTBOX_SENDING_LEASE_S", 120)),
+            send_concurrency=int(config.get("OUTBOX_SEND_CONCURRENCY", 1)),
         )
 
     def backoff(self, attempts: int) -> timedelta:
@@ -124,39 +128,75 @@ class DeliveryReport:
 
 def claim_due(session: Session, policy: OutboxPolicy, worker: str) -> list[int]:
     """Take this worker's share of due messages and mark them ``sending``. Commits."""
+    return [p.outgoing.outbox_id for p in _claim(session, policy, worker, lambda m: None)]
+
+
+def _claim(
+    session: Session,
+    policy: OutboxPolicy,
+    worker: str,
+    status_callback: Callable[[OutboxMessage], str | None],
+) -> list[_Pending]:
+    """Claim due messages and read what sending them needs, in one short transaction."""
     now = clock.now()
     token = sqlite_writer.set(True)
     try:
         session.rollback()  # start a fresh (writer) transaction
-        # A message left "sending" past the lease belongs to a worker that died mid-send: it may
-        # have reached the provider, so it is looked up before being sent again.
-        session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.state == SendState.SENDING,
-                OutboxMessage.claimed_at < now - timedelta(seconds=policy.sending_lease_s),
-            )
-            .values(state=SendState.UNCERTAIN, lookup_first=True),
-            execution_options={"synchronize_session": False},
-        )
         ids = claim(
             session,
             OutboxMessage,
             [
-                OutboxMessage.state.in_([SendState.QUEUED, SendState.UNCERTAIN]),
-                OutboxMessage.next_attempt_at <= now,
+                sa.or_(
+                    sa.and_(
+                        OutboxMessage.state.in_([SendState.QUEUED, SendState.UNCERTAIN]),
+                        OutboxMessage.next_attempt_at <= now,
+                    ),
+                    # Left "sending" past the lease by a worker that died mid-send: it may have
+                    # reached the provider, so it is looked up before being sent again.
+                    sa.and_(
+                        OutboxMessage.state == SendState.SENDING,
+                        OutboxMessage.claimed_at < now - timedelta(seconds=policy.sending_lease_s),
+                    ),
+                )
             ],
             {
                 "state": SendState.SENDING,
                 "claimed_at": now,
                 "claimed_by": worker,
                 "attempts": OutboxMessage.attempts + 1,
+                "lookup_first": sa.case(
+                    (OutboxMessage.state == SendState.SENDING, sa.true()), else_=OutboxMessage.lookup_first
+                ),
             },
             order_by=[OutboxMessage.next_attempt_at, OutboxMessage.id],
             limit=policy.batch_size,
         )
+        pending = []
+        if ids:
+            rows = session.scalars(
+                sa.select(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .order_by(OutboxMessage.id)
+                .execution_options(populate_existing=True)
+            ).all()
+            pending = [
+                _Pending(
+                    OutgoingMessage(
+                        outbox_id=m.id,
+                        to=m.recipient,
+                        body=m.body,
+                        status_callback=status_callback(m),
+                        template=m.template,
+                        params=m.params,
+                    ),
+                    m.lookup_first,
+                    m.created_at,
+                    m.attempts,
+                )
+                for m in rows
+            ]
         session.commit()
-        return ids
+        return pending
     finally:
         sqlite_writer.reset(token)
 
@@ -168,48 +208,64 @@ def deliver_due(
     worker: str,
     status_callback: Callable[[OutboxMessage], str | None] = lambda m: None,
 ) -> DeliveryReport:
-    """One run of the delivery job: claim, send each, record. Safe to run in several workers."""
+    """One run of the delivery job: claim, send each, record. Safe to run in several workers.
+
+    No transaction (and no lock) is held while the network is used. With
+    ``policy.send_concurrency`` above 1, the claimed messages are sent by that many threads at
+    once, each recording its outcome in a session of its own: a send waits mostly on the
+    provider and its record on the database's commit, so a backlog drains that much faster.
+    """
     report = DeliveryReport()
-    ids = claim_due(session, policy, worker)
-    report.claimed = len(ids)
-    for message_id in ids:
-        message = session.get(OutboxMessage, message_id)
-        outgoing = OutgoingMessage(
-            outbox_id=message.id,
-            to=message.recipient,
-            body=message.body,
-            status_callback=status_callback(message),
-            template=message.template,
-            params=message.params,
-        )
-        lookup_first, since, attempts = message.lookup_first, message.created_at, message.attempts
-        session.rollback()  # no transaction (and no lock) is held while the network is used
-        outcome: Callable[[OutboxMessage], None]
-        try:
-            found = gateway.find_sent(outgoing, since) if lookup_first else None
-            if found:
-                outcome = _mark_sent(found, None)
-                report.found += 1
-            else:
-                result = gateway.send(outgoing)
-                outcome = _mark_sent(result.provider_id, result.segments)
-                report.sent += 1
-        except GatewayTimeout as exc:
-            outcome = _mark_uncertain(str(exc), policy)
-            report.retried += 1
-        except GatewayError as exc:
-            if exc.retryable and attempts < policy.max_attempts:
-                outcome = _mark_retry(str(exc), exc.code, policy)
-                report.retried += 1
-            else:
-                outcome = _mark_failed(str(exc), exc.code)
-                report.failed += 1
-        except Exception as exc:  # a bug in a gateway must not lose the message
-            log.exception("gateway %s crashed on outbox message %s", gateway.name, message_id)
-            outcome = _mark_retry(f"{type(exc).__name__}: {exc}", "crash", policy)
-            report.retried += 1
-        _record(session, message_id, worker, outcome)
+    pending = _claim(session, policy, worker, status_callback)
+    report.claimed = len(pending)
+    threads = min(policy.send_concurrency, len(pending))
+    if threads <= 1:
+        results = [_deliver_one(session, gateway, policy, worker, p) for p in pending]
+    else:
+        bind = session.get_bind()
+
+        def deliver(p: _Pending) -> str:
+            with Session(bind=bind) as own:
+                return _deliver_one(own, gateway, policy, worker, p)
+
+        with ThreadPoolExecutor(threads, thread_name_prefix="outbox-send") as pool:
+            results = list(pool.map(deliver, pending))
+    for result in results:
+        setattr(report, result, getattr(report, result) + 1)
     return report
+
+
+@dataclass(frozen=True)
+class _Pending:
+    outgoing: OutgoingMessage
+    lookup_first: bool
+    since: datetime
+    attempts: int
+
+
+def _deliver_one(session: Session, gateway: Gateway, policy: OutboxPolicy, worker: str, p: _Pending) -> str:
+    """Send (or find) one claimed message and record the outcome; the DeliveryReport field."""
+    outcome: Callable[[OutboxMessage], None]
+    try:
+        found = gateway.find_sent(p.outgoing, p.since) if p.lookup_first else None
+        if found:
+            _record_sent(session, p.outgoing.outbox_id, worker, found, None)
+            return "found"
+        sent = gateway.send(p.outgoing)
+        _record_sent(session, p.outgoing.outbox_id, worker, sent.provider_id, sent.segments)
+        return "sent"
+    except GatewayTimeout as exc:
+        outcome, result = _mark_uncertain(str(exc), policy), "retried"
+    except GatewayError as exc:
+        if exc.retryable and p.attempts < policy.max_attempts:
+            outcome, result = _mark_retry(str(exc), exc.code, policy), "retried"
+        else:
+            outcome, result = _mark_failed(str(exc), exc.code), "failed"
+    except Exception as exc:  # a bug in a gateway must not lose the message
+        log.exception("gateway %s crashed on outbox message %s", gateway.name, p.outgoing.outbox_id)
+        outcome, result = _mark_retry(f"{type(exc).__name__}: {exc}", "crash", policy), "retried"
+    _record(session, p.outgoing.outbox_id, worker, outcome)
+    return result
 
 
 def _record(session: Session, message_id: int, worker: str, outcome) -> None:
@@ -227,17 +283,36 @@ def _record(session: Session, message_id: int, worker: str, outcome) -> None:
         sqlite_writer.reset(token)
 
 
-def _mark_sent(provider_id: str | None, segments: int | None):
-    def apply(message: OutboxMessage) -> None:
-        message.state = SendState.SENT
-        message.provider_id = provider_id
-        if segments is not None:
-            message.segments = segments
-        message.sent_at = clock.now()
-        message.lookup_first = False
-        message.last_error = None
-
-    return apply
+def _record_sent(
+    session: Session, message_id: int, worker: str, provider_id: str | None, segments: int | None
+) -> None:
+    """Record a hand-over in one guarded UPDATE (the common outcome, kept to one round trip):
+    only while this worker still holds the claim, as ``_record`` does."""
+    values: dict[str, Any] = {
+        "state": SendState.SENT,
+        "provider_id": provider_id,
+        "sent_at": clock.now(),
+        "lookup_first": False,
+        "last_error": None,
+    }
+    if segments is not None:
+        values["segments"] = segments
+    token = sqlite_writer.set(True)
+    try:
+        session.rollback()
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.state == SendState.SENDING,
+                OutboxMessage.claimed_by == worker,
+            )
+            .values(**values),
+            execution_options={"synchronize_session": False},
+        )
+        session.commit()
+    finally:
+        sqlite_writer.reset(token)
 
 
 def _mark_uncertain(error: str, policy: OutboxPolicy):

@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 10.0
 
+#: The client logs a dozen lines (every header) per request at INFO: in a worker under load that
+#: is most of its work. Its own logger, quiet unless configured otherwise.
+_http_log = logging.getLogger("dispatch.sms.twilio_http")
+_http_log.setLevel(logging.WARNING)
+
 #: 4xx answers that are about the account, not the message: retrying after a fix can succeed.
 _ACCOUNT_STATUSES = frozenset({401, 403, 404})
 #: 4xx answers that mean "not now" rather than "never".
@@ -87,9 +92,11 @@ class TwilioGateway(Gateway):
         self.timeout_s = float(config.get("TWILIO_TIMEOUT_S") or DEFAULT_TIMEOUT_S)
         base = config.get("TWILIO_API_BASE")
         if base:
-            self.http_client: TwilioHttpClient = RebasedHttpClient(str(base), timeout=self.timeout_s)
+            self.http_client: TwilioHttpClient = RebasedHttpClient(
+                str(base), timeout=self.timeout_s, logger=_http_log
+            )
         else:
-            self.http_client = TwilioHttpClient(timeout=self.timeout_s)
+            self.http_client = TwilioHttpClient(timeout=self.timeout_s, logger=_http_log)
         self.client = Client(
             str(config["TWILIO_ACCOUNT_SID"]),
             str(config["TWILIO_AUTH_TOKEN"]),

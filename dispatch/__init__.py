@@ -75,17 +75,22 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     limiter.init_app(app)
 
+    from dispatch.sla import reactions
     from dispatch.sms import console_gateway, twilio_gateway  # noqa: F401  (register the backends)
+
+    reactions.connect()
 
 
 def register_blueprints(app: Flask) -> None:
     from dispatch.auth.views import bp as auth_bp
     from dispatch.console.views import bp as console_bp
     from dispatch.health import bp as health_bp
+    from dispatch.sla.views import bp as sla_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(sla_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -183,8 +183,9 @@ def apikey_revoke(prefix: str, org_code: str) -> None:
 
 def _commands() -> list[click.Command]:
     from dispatch.bench import bench
+    from dispatch.sla.cli import sla
 
-    return [serve, worker, demo, user, apikey, bench]
+    return [serve, worker, demo, user, apikey, bench, sla]
 
 
 def register(app: Flask) -> None:

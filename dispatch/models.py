@@ -5,4 +5,5 @@ from dispatch.auth.models import ApiKey, DutyShift, Organisation, User  # noqa: 
 from dispatch.geo.models import Customer, Depot  # noqa: F401
 from dispatch.heartbeat import WorkerHeartbeat  # noqa: F401
 from dispatch.orders.models import Event, Milestone, ReferenceCounter, WorkOrder  # noqa: F401
+from dispatch.sla.models import DueChange  # noqa: F401
 from dispatch.sms.models import InboundMessage, OutboxMessage  # noqa: F401

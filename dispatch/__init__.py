@@ -45,8 +45,12 @@ LOCALES = ("zh_Hans_CN", "en")
 
 
 def select_locale() -> str:
+    from flask import current_app, has_request_context
     from flask_login import current_user
 
+    if not has_request_context():
+        # A scheduled job or a command: texts for a person are built under force_locale.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in LOCALES:
         return chosen
@@ -54,8 +58,6 @@ def select_locale() -> str:
         return current_user.language
     best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"]) if request else None
     if best is None:
-        from flask import current_app
-
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     return "en" if best == "en" else "zh_Hans_CN"
 

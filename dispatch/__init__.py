@@ -45,8 +45,12 @@ LOCALES = ("zh_Hans_CN", "en")
 
 
 def select_locale() -> str:
+    from flask import current_app, has_request_context
     from flask_login import current_user
 
+    if not has_request_context():
+        # A scheduled job or a command: texts for a person are built under force_locale.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in LOCALES:
         return chosen
@@ -54,8 +58,6 @@ def select_locale() -> str:
         return current_user.language
     best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"]) if request else None
     if best is None:
-        from flask import current_app
-
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     return "en" if best == "en" else "zh_Hans_CN"
 
@@ -75,13 +77,17 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     limiter.init_app(app)
 
+    from dispatch.sla import reactions
     from dispatch.sms import console_gateway, twilio_gateway  # noqa: F401  (register the backends)
+
+    reactions.connect()
 
 
 def register_blueprints(app: Flask) -> None:
     from dispatch.auth.views import bp as auth_bp
     from dispatch.console.views import bp as console_bp
     from dispatch.health import bp as health_bp
+    from dispatch.sla.views import bp as sla_bp
     from dispatch.sms.simulator import bp as sms_simulator_bp
     from dispatch.sms.views import bp as sms_bp
 
@@ -90,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(console_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(sms_simulator_bp)
+    app.register_blueprint(sla_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -190,8 +190,9 @@ def apikey_revoke(prefix: str, org_code: str) -> None:
 def _commands() -> list[click.Command]:
     from dispatch.bench import bench
     from dispatch.bench import sms as _sms_bench  # noqa: F401  (adds `bench sms`)
+    from dispatch.sla.cli import sla
 
-    return [serve, worker, demo, user, apikey, bench]
+    return [serve, worker, demo, user, apikey, bench, sla]
 
 
 def register(app: Flask) -> None:

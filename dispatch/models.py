@@ -5,5 +5,6 @@ from dispatch.auth.models import ApiKey, DutyShift, Organisation, User  # noqa: 
 from dispatch.geo.models import Customer, Depot  # noqa: F401
 from dispatch.heartbeat import WorkerHeartbeat  # noqa: F401
 from dispatch.orders.models import Event, Milestone, ReferenceCounter, WorkOrder  # noqa: F401
+from dispatch.sla.models import DueChange  # noqa: F401
 from dispatch.sms.alerts import DeliveryAlert  # noqa: F401
 from dispatch.sms.models import InboundMessage, OutboxMessage  # noqa: F401

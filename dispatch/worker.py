@@ -21,6 +21,7 @@ from flask import Flask
 from dispatch import clock, heartbeat
 from dispatch.db import sqlite_writer
 from dispatch.extensions import db
+from dispatch.sla import jobs as sla_jobs
 from dispatch.sms import outbox
 from dispatch.sms.gateway import create_gateway
 
@@ -64,6 +65,8 @@ def run_outbox(app: Flask, worker: str) -> outbox.DeliveryReport:
 JOBS: list[Job] = [
     Job("heartbeat", run_heartbeat, "WORKER_HEARTBEAT_INTERVAL_S"),
     Job("outbox", run_outbox, "WORKER_OUTBOX_INTERVAL_S"),
+    Job("sla_warnings", sla_jobs.run_warnings, "SLA_JOB_INTERVAL_S"),
+    Job("sla_escalations", sla_jobs.run_escalations, "SLA_JOB_INTERVAL_S"),
 ]
 
 _scheduler: BaseScheduler | None = None

@@ -69,7 +69,8 @@ def place_order(
     """Give ``order`` a position and everything that follows from it. Flushes.
 
     The zone and nearest site come from config/service_area.geojson; the milestones are
-    recomputed (a place found can relax the strictest-variant deadlines an unplaced report got).
+    recomputed (a place found can relax the strictest-variant deadlines an unplaced report got;
+    each due time moved is a ``due_changed`` event by ``actor`` for the supervisor's review).
     A new or unplaced order moves to ``located``; a placed one records a ``relocated`` event.
     """
     check_coordinates(lat, lon)
@@ -93,5 +94,5 @@ def place_order(
         lifecycle.transition(session, order, "locate", actor, data=data)
     else:
         lifecycle.record(session, order, "relocated", actor, data=data)
-    apply_rules(session, order)
+    apply_rules(session, order, actor=actor, reason="placed")
     return order

@@ -169,6 +169,10 @@ class Milestone(db.Model):
     manual: Mapped[bool] = mapped_column(default=False)
     #: The calendar did not know the year and fell back to Monday–Friday.
     calendar_warning: Mapped[bool] = mapped_column(default=False)
+    #: The event that meets it (on_site, work_done, customer_replied, …), from the rule.
+    met_by: Mapped[str | None] = mapped_column(sa.String(40))
+    #: On-hold time does not count; the deadline jobs leave it alone while the order is on hold.
+    pausable: Mapped[bool] = mapped_column(default=False)
 
     order: Mapped[WorkOrder] = relationship(back_populates="milestones")
 

@@ -44,7 +44,9 @@ def test_outside_the_built_up_area_it_relaxes_to_2_hours(db, county):
     assert order.zone == "outside"
     arrive = {m.name: m for m in order.milestones}["arrive"]
     assert arrive.due_at.astimezone(CST) == datetime(2026, 11, 2, 11, 0, tzinfo=CST)
-    assert [e.kind for e in order.events][-1] == "locate"
+    assert [e.kind for e in order.events][-2:] == ["locate", "due_changed"]
+    moved = order.events[-1]
+    assert moved.data["reason"] == "placed" and moved.channel is Channel.CONSOLE
 
 
 def test_coordinates_out_of_range_are_refused(db, county):

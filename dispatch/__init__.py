@@ -87,6 +87,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
 
+    from dispatch.intake import init_app as init_intake
+
+    init_intake(app)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from dispatch.web import register as register_web_errors

@@ -8,10 +8,10 @@ from datetime import datetime, time
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from dispatch import clock
 from dispatch.auth.models import Organisation
+from dispatch.intake.text import _
 from dispatch.orders.models import WorkOrder
 from dispatch.sla.service import promised, rulebook
 

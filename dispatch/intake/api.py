@@ -202,7 +202,10 @@ def create_report(data: dict):
         if stored is None:
             raise
         return _replay(stored, body_hash)
-    return document, 201
+    # Already serialised (the same document is stored for replays): sent as it is.
+    response = jsonify(document)
+    response.status_code = 201
+    return response
 
 
 @blp.route("/reports/<reference>", methods=["GET"])

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.errors import DomainError, NotFound
 from dispatch.intake.models import CallLog, LogKind
 from dispatch.intake.phones import BadPhone, parse_optional
+from dispatch.intake.text import _
 
 
 def log_entry(

@@ -20,7 +20,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dispatch.auth.models import Organisation
@@ -29,6 +28,7 @@ from dispatch.geo.chain import locate
 from dispatch.geo.placing import place_order
 from dispatch.intake.ack import babel_locale, format_due, language_of
 from dispatch.intake.service import after_placing, take_report
+from dispatch.intake.text import _
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import FINAL, Channel, Status, WorkOrder
 from dispatch.sla.rules import TypeDef

@@ -14,13 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.errors import DomainError
 from dispatch.geo.distance import great_circle_km
 from dispatch.intake.ack import babel_locale
+from dispatch.intake.text import _
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import FINAL, Channel, Status, WorkOrder

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
-from flask_babel import gettext as _
 from phonenumbers import NumberParseException, PhoneNumberType
 
 from dispatch.errors import DomainError
+from dispatch.intake.text import _
 
 _LOCAL_ONLY = re.compile(r"^[2-9]\d{6,7}$")
 _SEPARATORS = re.compile(r"[\s\-()（）.—]")

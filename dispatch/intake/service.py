@@ -18,7 +18,6 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dispatch.auth.models import Organisation
@@ -28,6 +27,7 @@ from dispatch.geo.placing import place_order
 from dispatch.intake import ack, duplicates
 from dispatch.intake.models import AckVia, ReportIntake
 from dispatch.intake.phones import Phone, parse_optional
+from dispatch.intake.text import _
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, Status, WorkOrder

@@ -183,6 +183,7 @@ def apikey_revoke(prefix: str, org_code: str) -> None:
 
 def _commands() -> list[click.Command]:
     from dispatch.bench import bench
+    from dispatch.bench import intake as _bench_intake  # noqa: F401  (adds `bench intake`)
 
     return [serve, worker, demo, user, apikey, bench]
 

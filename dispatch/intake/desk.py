@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from dispatch.auth.models import Role
 from dispatch.errors import DomainError
@@ -40,7 +41,8 @@ def phone_in():
     zh = str(get_locale()).startswith("zh")
     form = PhoneInForm()
     form.type_code.choices = [
-        (t.code, t.name_zh if zh else t.name_en) for t in rulebook().types_for_org(current_user.org.code)
+        SelectChoice(t.code, t.name_zh if zh else t.name_en)
+        for t in rulebook().types_for_org(current_user.org.code)
     ]
     if not form.validate_on_submit():
         return render_template("intake/phone_in.html", form=form), 400 if form.is_submitted() else 200

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, DecimalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 LAT = [Optional(), NumberRange(-90, 90, message=_l("Latitude must be between -90 and 90."))]
 LON = [Optional(), NumberRange(-180, 180, message=_l("Longitude must be between -180 and 180."))]
-NUMBER = _l("Not a number.")
+
+
+class NumberField(DecimalField):
+    """A decimal number, finite, with a plain message when it is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Not a number.")) from None
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(_l("Not a number."))
 
 
 class PlaceFields:
     address = StringField(_l("Address or landmark"), validators=[Optional(), Length(max=300)])
-    lat = DecimalField(_l("Latitude"), places=None, validators=LAT, message=NUMBER)
-    lon = DecimalField(_l("Longitude"), places=None, validators=LON, message=NUMBER)
+    lat = NumberField(_l("Latitude"), places=None, validators=LAT)
+    lon = NumberField(_l("Longitude"), places=None, validators=LON)
 
 
 class PublicReportForm(PlaceFields, FlaskForm):
@@ -33,11 +46,19 @@ class PhoneInForm(PlaceFields, FlaskForm):
     type_code = SelectField(_l("Type"), validators=[DataRequired()])
     reporter_phone = StringField(_l("Caller's number"), validators=[Optional()])
     reporter_name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=120)])
-    language = SelectField(_l("Caller's language"), choices=[("zh", "中文"), ("en", "English")], default="zh")
+    language = SelectField(
+        _l("Caller's language"),
+        choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
+        default="zh",
+    )
     account = StringField(_l("Meter account or VIN"), validators=[Optional(), Length(max=40)])
     severity = SelectField(
         _l("Severity"),
-        choices=[("", "—"), ("minor", _l("minor")), ("major", _l("major"))],
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice("minor", _l("minor")),
+            SelectChoice("major", _l("major")),
+        ],
         validators=[Optional()],
         default="",
     )
@@ -45,7 +66,9 @@ class PhoneInForm(PlaceFields, FlaskForm):
 
 
 class CallLogForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[("call", _l("Call")), ("letter", _l("Letter"))])
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice("call", _l("Call")), SelectChoice("letter", _l("Letter"))]
+    )
     received_at = DateTimeLocalField(_l("Received"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     correspondent = StringField(_l("From"), validators=[DataRequired(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
+from wtforms import SelectChoice
 
 from dispatch.auth.models import Organisation
 from dispatch.errors import DomainError
@@ -23,7 +24,7 @@ from dispatch.web import commit
 bp = Blueprint("report", __name__, url_prefix="/report")
 
 
-def service_choices(locale: str) -> list[tuple[str, str]]:
+def service_choices(locale: str) -> list[SelectChoice]:
     orgs = db.session.scalars(sa.select(Organisation).order_by(Organisation.id)).all()
     zh = locale.startswith("zh")
     choices = []
@@ -31,7 +32,7 @@ def service_choices(locale: str) -> list[tuple[str, str]]:
         for type_def in rulebook().types_for_org(org.code):
             name = type_def.name_zh if zh else type_def.name_en
             label = name if len(orgs) == 1 else f"{org.name(locale)} — {name}"
-            choices.append((f"{org.code}:{type_def.code}", label))
+            choices.append(SelectChoice(f"{org.code}:{type_def.code}", label))
     return choices
 
 
@@ -44,7 +45,7 @@ def _form_limit() -> str:
 def form():
     locale = str(get_locale())
     form = PublicReportForm()
-    form.service.choices = [("", "—")] + service_choices(locale)
+    form.service.choices = [SelectChoice("", "—"), *service_choices(locale)]
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("intake/public_form.html", form=form), status

@@ -177,11 +177,13 @@ def take_report(
         severity=severity,
         needs_supplier=needs_supplier,
     )
-    apply_rules(session, order)
     duplicate_of = None
     if placement is None:
+        # Deadlines from the moment of the report: the strictest variant while the place is unknown.
+        apply_rules(session, order)
         lifecycle.transition(session, order, "need_location", actor)
     else:
+        # The place is already known: placing computes the milestones (once) for it.
         order.customer_id = placement.customer_id
         place_order(
             session,

@@ -34,7 +34,16 @@ import requests
 from dispatch.bench import bench
 
 #: Places the reports are about: half named, half pinned somewhere in the county.
-PLACES = ["书院路", "人民路与健康路交叉口", "县人民医院", "新野一高东门", "汽车站", "白河大桥", "王庄镇", "李庄村"]
+PLACES = [
+    "书院路",
+    "人民路与健康路交叉口",
+    "县人民医院",
+    "新野一高东门",
+    "汽车站",
+    "白河大桥",
+    "王庄镇",
+    "李庄村",
+]
 TYPES = ["water_leak", "manhole_cover", "sewer_overflow", "road_damage", "drain_cover"]
 
 
@@ -97,7 +106,9 @@ def _report(key: str, rng: random.Random) -> dict[str, str]:
     return data
 
 
-def _closed_loop(name: str, seconds: float, clients: int, call: Callable[[requests.Session, random.Random], bool]):
+def _closed_loop(
+    name: str, seconds: float, clients: int, call: Callable[[requests.Session, random.Random], bool]
+):
     phase = Phase(name)
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
@@ -156,11 +167,15 @@ def _open_loop(name: str, seconds: float, rate: float, call) -> Phase:
 
 @bench.command("intake")
 @click.option("--database-url", default="", help="PostgreSQL URL; default: a fresh SQLite file.")
-@click.option("--seconds", type=float, default=15.0, show_default=True, help="Total time of the three phases.")
+@click.option(
+    "--seconds", type=float, default=15.0, show_default=True, help="Total time of the three phases."
+)
 @click.option("--workers", type=int, default=None, help="gunicorn processes (default: the cores).")
 @click.option("--threads", type=int, default=4, show_default=True, help="Threads per gunicorn process.")
 @click.option("--clients", type=int, default=8, show_default=True, help="Concurrent clients (closed loop).")
-@click.option("--rate", type=float, default=50.0, show_default=True, help="Reports/s of the fixed-rate phase.")
+@click.option(
+    "--rate", type=float, default=50.0, show_default=True, help="Reports/s of the fixed-rate phase."
+)
 def bench_intake(database_url, seconds, workers, threads, clients, rate) -> None:
     """Open311 intake throughput and latency under gunicorn, against a bare endpoint."""
     cores = os.cpu_count() or 1

@@ -19,7 +19,9 @@ _ids = itertools.count(1)
 
 
 def text(db, body, sender=CITIZEN, recipient=HOTLINE):
-    message = inbound.receive(db, provider_id=f"SM{next(_ids):030d}", sender=sender, recipient=recipient, body=body)
+    message = inbound.receive(
+        db, provider_id=f"SM{next(_ids):030d}", sender=sender, recipient=recipient, body=body
+    )
     assert message.error is None, message.error
     return message
 
@@ -37,7 +39,9 @@ def test_keywords_in_both_languages():
     assert detect_type(county, "There is a leak on Renmin Road").code == "water_leak"
     assert detect_type(county, "你好") is None
     assert detect_type(county, "Leaking? No: a pothole") is not None
-    assert is_query("查询") and is_query("status") and is_query("WO-2026-000001") and not is_query("人民路漏水")
+    assert (
+        is_query("查询") and is_query("status") and is_query("WO-2026-000001") and not is_query("人民路漏水")
+    )
 
 
 def test_a_report_by_sms_is_placed_queued_and_acknowledged_once(db, demo, outbox_of):
@@ -104,7 +108,10 @@ def test_a_citizen_asks_about_their_own_reports_only(db, demo, outbox_of):
     for secret in ("technician", "Tech", "+86138", "张建国"):
         assert secret not in answer.body
     text(db, "查询", sender="+8613700000000")
-    assert outbox_of(kind="status")[-1].body in ("我们没有收到这个号码的反映。", "We have no report from this number.")
+    assert outbox_of(kind="status")[-1].body in (
+        "我们没有收到这个号码的反映。",
+        "We have no report from this number.",
+    )
 
 
 def test_the_handler_is_registered_at_app_start(app):

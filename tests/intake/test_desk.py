@@ -39,7 +39,9 @@ def test_phone_in_from_a_landline_shows_the_text_to_read_out(client, db, demo, o
 
 def test_phone_in_with_a_bogus_number_stays_on_the_form(client, db, demo):
     login(client)
-    response = client.post("/intake/phone", data={"type_code": "water_leak", "reporter_phone": "12345", "language": "zh"})
+    response = client.post(
+        "/intake/phone", data={"type_code": "water_leak", "reporter_phone": "12345", "language": "zh"}
+    )
     assert response.status_code == 400 and "field-error" in response.get_data(as_text=True)
     db.rollback()
     assert db.scalar(sa.select(sa.func.count(WorkOrder.id))) == 0
@@ -54,14 +56,23 @@ def test_phone_in_needs_a_console_role(client, db, demo):
 def test_pin_and_unlink(client, db, demo):
     login(client)
     for _ in range(2):
-        client.post("/intake/phone", data={"type_code": "water_leak", "language": "zh", "address": "县人民医院"})
+        client.post(
+            "/intake/phone", data={"type_code": "water_leak", "language": "zh", "address": "县人民医院"}
+        )
     client.post("/intake/phone", data={"type_code": "road_damage", "language": "zh", "address": "我家门口"})
     db.rollback()
     first, second, lost = db.scalars(sa.select(WorkOrder).order_by(WorkOrder.id)).all()
     assert second.duplicate_of_id == first.id and lost.status is Status.NEEDS_LOCATION
     assert client.post(f"/intake/orders/{second.reference}/unlink").status_code == 302
-    assert client.post(f"/intake/orders/{lost.reference}/pin", data={"lat": "32.52", "lon": "112.36"}).status_code == 302
-    assert client.post(f"/intake/orders/{lost.reference}/pin", data={"lat": "x", "lon": "1"}).status_code == 400
+    assert (
+        client.post(
+            f"/intake/orders/{lost.reference}/pin", data={"lat": "32.52", "lon": "112.36"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/intake/orders/{lost.reference}/pin", data={"lat": "x", "lon": "1"}).status_code == 400
+    )
     db.rollback()
     db.expire_all()
     assert db.get(WorkOrder, second.id).duplicate_of_id is None
@@ -73,7 +84,13 @@ def test_calls_and_letters_in_time_order_replied_and_archived(client, db, demo):
     for when, who in (("2026-11-02T10:00", "张三"), ("2026-11-01T09:00", "李四")):
         response = client.post(
             "/intake/calls/new",
-            data={"kind": "letter", "received_at": when, "correspondent": who, "subject": "路灯不亮", "phone": "6221750"},
+            data={
+                "kind": "letter",
+                "received_at": when,
+                "correspondent": who,
+                "subject": "路灯不亮",
+                "phone": "6221750",
+            },
         )
         assert response.status_code == 302
     html = client.get("/intake/calls").get_data(as_text=True)

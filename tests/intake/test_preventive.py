@@ -43,6 +43,11 @@ def test_a_citizen_report_is_never_a_duplicate_of_planned_work(app, db, demo):
     clock.freeze(datetime(2027, 4, 2, 9, 0, tzinfo=CST))
     preventive.run(app, "test")
     result = take_report(
-        db, org=demo.xinye, type_code="sewer_overflow", channel=Channel.WEB, actor=Actor(Channel.WEB), address="书院路"
+        db,
+        org=demo.xinye,
+        type_code="sewer_overflow",
+        channel=Channel.WEB,
+        actor=Actor(Channel.WEB),
+        address="书院路",
     )
     assert result.duplicate_of is None and result.order.status is Status.QUEUED

@@ -79,7 +79,9 @@ def test_bad_input_is_shown_on_the_form_and_nothing_is_written(client, demo, db)
 
 def test_an_address_nobody_can_place_waits_for_a_pin(client, demo, db):
     response = client.post(
-        "/report", data={"service": "xinye:road_damage", "address": "就在我家那边"}, headers={"Accept-Language": "en"}
+        "/report",
+        data={"service": "xinye:road_damage", "address": "就在我家那边"},
+        headers={"Accept-Language": "en"},
     )
     assert response.status_code == 200
     assert "could not find the place" in response.get_data(as_text=True)

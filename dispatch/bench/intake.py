@@ -201,7 +201,8 @@ def bench_intake(database_url, seconds, workers, threads, clients, rate) -> None
         "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
         "dispatch.bench.intake_app:create_bench_app()",
     ]  # fmt: skip
-    server = subprocess.Popen(command, env=env, start_new_session=True)
+    # The command is fixed above (this interpreter, gunicorn, our app); nothing comes from input.
+    server = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -242,8 +243,8 @@ def bench_intake(database_url, seconds, workers, threads, clients, rate) -> None
     ratio = max_phase.rate / bare_phase.rate if bare_phase.rate else 0.0
     click.echo(f"cores: {cores}")
     click.echo(
-        f"processes: gunicorn {workers} worker(s) × {threads} thread(s) (gthread); load generator: this process, "
-        f"{clients} closed-loop clients / up to 32 open-loop threads (same machine)"
+        f"processes: gunicorn {workers} worker(s) × {threads} thread(s) (gthread); load generator: "
+        f"this process, {clients} closed-loop clients / up to 32 open-loop threads (same machine)"
     )
     for phase in phases:
         click.echo(phase.line())

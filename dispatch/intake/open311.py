@@ -84,14 +84,14 @@ ATTRIBUTES = {
 class Open311Error(Exception):
     def __init__(self, status: int, *descriptions: str):
         super().__init__(descriptions[0] if descriptions else "")
-        self.status = status
+        self.http_status = status
         self.descriptions = descriptions
 
 
 @bp.errorhandler(Open311Error)
 def _open311_error(exc: Open311Error):
     db.session.rollback()
-    return fmt_.errors(exc.status, exc.descriptions, (request.view_args or {}).get("fmt", "xml"))
+    return fmt_.errors(exc.http_status, exc.descriptions, (request.view_args or {}).get("fmt", "xml"))
 
 
 @bp.errorhandler(DomainError)

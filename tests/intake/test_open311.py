@@ -62,8 +62,8 @@ def key(db, demo):
     return value
 
 
-def post(client, fmt="json", **values):
-    return client.post(f"/open311/v2/requests.{fmt}", data=values)
+def post(client, fmt="json", language="en", **values):
+    return client.post(f"/open311/v2/requests.{fmt}", data=values, headers={"Accept-Language": language})
 
 
 def counts(db):
@@ -270,3 +270,10 @@ def test_discovery_json(client, demo):
     discovery = client.get("/open311/v2/discovery.json").get_json()
     assert discovery["endpoints"][0]["formats"] == ["text/xml", "application/json"]
     assert discovery["endpoints"][0]["url"].endswith("/open311/v2")
+
+
+def test_the_notice_follows_the_client_s_language(client, demo, key):
+    zh = post(client, language="zh-CN", api_key=key, service_code="water_leak", address_string="书院路")
+    en = post(client, api_key=key, service_code="manhole_cover", address_string="县人民医院")
+    assert "已受理" in zh.get_json()[0]["service_notice"]
+    assert "is received" in en.get_json()[0]["service_notice"]

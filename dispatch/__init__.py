@@ -98,6 +98,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_simulator_bp)
     app.register_blueprint(sla_bp)
 
+    from dispatch.intake import init_app as init_intake
+
+    init_intake(app)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from dispatch.web import register as register_web_errors

@@ -61,8 +61,11 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def load_demo(session: Session, config_dir: Path = CONFIG_DIR) -> None:
-    """Load the demo into an empty database. Flushes; the caller commits."""
+def load_demo(session: Session, config_dir: Path = CONFIG_DIR, *, with_reports: bool = True) -> None:
+    """Load the demo into an empty database. Flushes; the caller commits.
+
+    ``with_reports``: also take a handful of open reports through the intake operation, so the
+    console has something to show."""
     orgs: dict[str, Organisation] = {}
     for values in ORGANISATIONS:
         org = Organisation(**values)
@@ -86,6 +89,10 @@ def load_demo(session: Session, config_dir: Path = CONFIG_DIR) -> None:
     _load_technicians(session, orgs, depots)
     _load_customers(session, orgs)
     _load_roster(session, orgs, users)
+    if with_reports:
+        from dispatch.intake.demo import load_reports
+
+        load_reports(session, orgs, users)
 
 
 def _load_technicians(session: Session, orgs, depots) -> None:

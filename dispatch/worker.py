@@ -62,11 +62,18 @@ def run_outbox(app: Flask, worker: str) -> outbox.DeliveryReport:
     return report
 
 
+def run_preventive(app: Flask, worker: str) -> int:
+    from dispatch.intake import preventive
+
+    return preventive.run(app, worker)
+
+
 JOBS: list[Job] = [
     Job("heartbeat", run_heartbeat, "WORKER_HEARTBEAT_INTERVAL_S"),
     Job("outbox", run_outbox, "WORKER_OUTBOX_INTERVAL_S"),
     Job("sla_warnings", sla_jobs.run_warnings, "SLA_JOB_INTERVAL_S"),
     Job("sla_escalations", sla_jobs.run_escalations, "SLA_JOB_INTERVAL_S"),
+    Job("preventive", run_preventive, "INTAKE_PREVENTIVE_INTERVAL_S"),
 ]
 
 _scheduler: BaseScheduler | None = None

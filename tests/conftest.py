@@ -146,3 +146,46 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords and not TEST_DATABASE_URL:
             item.add_marker(skip_pg)
+
+
+@pytest.fixture
+def demo(db, monkeypatch):
+    """The shipped demo without its sample reports (organisations, users with password
+    demo-pass, depots, registry), committed. ``demo.xinye``, ``demo.users["dispatcher"]``, …
+
+    The demo users' passwords are hashed with a single PBKDF2 round here: a test has no use for
+    a slow hash, and eight scrypt hashes per test add up."""
+    from functools import partial
+    from types import SimpleNamespace
+
+    from werkzeug.security import generate_password_hash
+
+    from dispatch.auth import models as auth_models
+    from dispatch.auth.models import Organisation, User
+    from dispatch.demo import load_demo
+
+    monkeypatch.setattr(
+        auth_models, "generate_password_hash", partial(generate_password_hash, method="pbkdf2:sha256:1")
+    )
+    load_demo(db, with_reports=False)
+    db.commit()
+    orgs = {o.code: o for o in db.scalars(sa.select(Organisation))}
+    users = {u.username: u for u in db.scalars(sa.select(User))}
+    return SimpleNamespace(orgs=orgs, users=users, xinye=orgs["xinye"], zycoach=orgs["zycoach"])
+
+
+@pytest.fixture
+def outbox_of(db):
+    """outbox_of(to=None, kind=None) → the outbox messages, oldest first (after a rollback)."""
+    from dispatch.sms.models import OutboxMessage
+
+    def read(to: str | None = None, kind: str | None = None):
+        db.rollback()
+        query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+        if to:
+            query = query.where(OutboxMessage.recipient == to)
+        if kind:
+            query = query.where(OutboxMessage.kind == kind)
+        return list(db.scalars(query))
+
+    return read

@@ -1,0 +1,107 @@
+"""The public web form: CSRF, both languages, a pin, errors on the form, rate limits."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from dispatch.orders.models import Channel, Status, WorkOrder
+
+
+def token(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_a_citizen_reports_with_a_pin_and_gets_one_acknowledgement(make_app, demo, outbox_of, db):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/report", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "Use my location" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert 'name="viewport"' in html and "xinye:water_leak" in html
+    response = client.post(
+        "/report",
+        data={
+            "csrf_token": token(html),
+            "service": "xinye:sewer_overflow",
+            "description": "Sewage over the pavement",
+            "lat": "32.5282",
+            "lon": "112.3615",
+            "reporter_phone": "13812345678",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Report received" in text
+    db.rollback()
+    order = db.scalar(sa.select(WorkOrder))
+    assert order.channel is Channel.WEB and order.status is Status.QUEUED
+    assert order.location_source == "pin" and order.reporter_language == "en"
+    assert order.reference in text
+    assert [m.kind for m in outbox_of()] == ["ack"]
+    assert "Sewer overflow" in outbox_of()[0].body
+
+
+def test_without_the_csrf_token_nothing_is_taken(make_app, demo, db):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    response = client.post("/report", data={"service": "xinye:water_leak", "address": "书院路"})
+    assert response.status_code == 400
+    db.rollback()
+    assert db.scalar(sa.select(sa.func.count(WorkOrder.id))) == 0
+
+
+def test_the_form_in_chinese(client, demo):
+    html = client.get("/report", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "反映问题" in html and "供水管网跑冒滴漏" in html
+
+
+def test_bad_input_is_shown_on_the_form_and_nothing_is_written(client, demo, db):
+    cases = [
+        ({"service": ""}, "service"),
+        ({"service": "xinye:no_such"}, "service"),
+        ({"service": "nowhere:water_leak"}, "service"),
+        ({"lat": "95", "lon": "112"}, "Latitude"),
+        ({"lat": "north", "lon": "112"}, "Not a number"),
+        ({"description": "x" * 10_000}, "4000"),
+        ({"reporter_phone": "12345"}, "not a valid phone number"),
+    ]
+    for values, words in cases:
+        data = {"service": "xinye:water_leak", "address": "书院路", **values}
+        response = client.post("/report", data=data, headers={"Accept-Language": "en"})
+        assert response.status_code == 400, values
+        html = response.get_data(as_text=True)
+        assert "field-error" in html, values
+        assert words.lower() in html.lower() or words == "service", (values, words)
+    db.rollback()
+    assert db.scalar(sa.select(sa.func.count(WorkOrder.id))) == 0
+
+
+def test_an_address_nobody_can_place_waits_for_a_pin(client, demo, db):
+    response = client.post(
+        "/report",
+        data={"service": "xinye:road_damage", "address": "就在我家那边"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 200
+    assert "could not find the place" in response.get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(sa.select(WorkOrder.status)) is Status.NEEDS_LOCATION
+
+
+def test_html_is_shown_escaped(client, demo, db):
+    data = {"service": "xinye:water_leak", "address": "书院路", "reporter_name": "<script>alert(1)</script>"}
+    client.post("/report", data=data)
+    db.rollback()
+    order = db.scalar(sa.select(WorkOrder))
+    assert order.reporter_name == "<script>alert(1)</script>"
+    error = client.post("/report", data={**data, "lat": "<script>x</script>"}).get_data(as_text=True)
+    assert "<script>x</script>" not in error
+
+
+def test_posts_are_rate_limited(make_app, demo):
+    client = make_app(RATELIMIT_ENABLED=True, INTAKE_WEB_FORM_LIMIT="2 per minute").test_client()
+    data = {"service": "xinye:water_leak", "address": "书院路"}
+    statuses = [client.post("/report", data=data).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert client.get("/report").status_code == 200

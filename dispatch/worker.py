@@ -19,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from dispatch import clock, heartbeat
+from dispatch.assign.reactions import run_sweep as run_offer_sweep
 from dispatch.db import sqlite_writer
 from dispatch.extensions import db
 from dispatch.sms import outbox
@@ -64,6 +65,7 @@ def run_outbox(app: Flask, worker: str) -> outbox.DeliveryReport:
 JOBS: list[Job] = [
     Job("heartbeat", run_heartbeat, "WORKER_HEARTBEAT_INTERVAL_S"),
     Job("outbox", run_outbox, "WORKER_OUTBOX_INTERVAL_S"),
+    Job("offers", run_offer_sweep, "ASSIGN_SWEEP_INTERVAL_S"),
 ]
 
 _scheduler: BaseScheduler | None = None

@@ -95,17 +95,22 @@ def handle(session: Session, message: InboundMessage) -> HandlerResult:
         return HandlerResult(reply, order.id if order is not None else None)
 
 
+def join(lang: str, *sentences: str) -> str:
+    """Sentences of one reply: Chinese runs them together, English puts a space between."""
+    return ("" if lang == "zh" else " ").join(s for s in sentences if s)
+
+
 def parse_error_reply(error: ParseError, lang: str) -> str:
     if error.reason == "too_long":
         lead = _("Too long: send one short command per SMS.")
     elif error.reason == "ambiguous":
         lead = _("Not clear whether you mean yes or no.")
     elif error.reason in ("empty", "unknown_command", "bare_number"):
-        return _("Not understood.") + " " + grammar.usage(lang)
+        return join(lang, _("Not understood."), grammar.usage(lang))
     else:
         lead = _("Not understood.")
     shown = grammar.form(error.kind, lang) if error.kind is not None else grammar.usage(lang)
-    return f"{lead} {shown}"
+    return join(lang, lead, shown)
 
 
 # -- finding the job -------------------------------------------------------------------------
@@ -263,7 +268,8 @@ def do_accept(ctx: Context, command: Command):
     target = target_milestone(order)
     return (
         _(
-            "Job %(code)s is yours: %(place)s. Be on site by %(due)s. Reply OTW when you leave, ARR on arrival."
+            "Job %(code)s is yours: %(place)s. Be on site by %(due)s. "
+            "Reply OTW when you leave, ARR on arrival."
         )
         % {
             "code": order.job_code,
@@ -387,10 +393,8 @@ def do_off(ctx: Context, command: Command):
     for offer in _pending(ctx):
         offers.lapse(ctx.session, offer, OfferState.DECLINED, "off duty", actor=ctx.actor, now=ctx.now)
     open_codes = ", ".join(o.job_code or "?" for o in my_jobs(ctx, ACTIVE))
-    reply = _("You are off duty: no new offers until you send ON.")
-    if open_codes:
-        reply += " " + _("Still open: %(codes)s.") % {"codes": open_codes}
-    return reply, None
+    still = _("Still open: %(codes)s.") % {"codes": open_codes} if open_codes else ""
+    return join(ctx.lang, _("You are off duty: no new offers until you send ON."), still), None
 
 
 def do_on(ctx: Context, command: Command):

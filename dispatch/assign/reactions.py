@@ -7,7 +7,8 @@ the inbound pipe and connects the receivers:
   config/sla.toml, and ``[assign] auto_dispatch``) — in the same transaction, so the offer SMS
   commits with the queueing or not at all; a failure there leaves the order queued, never
   breaks the intake that queued it;
-- an order closed or cancelled gives its job code back and withdraws its open offers;
+- an order closed or cancelled gives its job code back and withdraws its open offers; one
+  unassigned or reopened withdraws the acceptance that gave it away;
 - an offer SMS given up by the outbox (refused, undelivered) moves the job to the next candidate.
 
 ``run_sweep`` is the worker job: offers past their timeout → the next candidate; offered orders
@@ -56,6 +57,12 @@ def on_transition(order: WorkOrder, event) -> None:
                 offers.dispatch_order(session, order, Actor.system())
         except Exception:
             log.exception("automatic dispatch of %s failed; it waits for a dispatcher", order.reference)
+    elif event.kind in ("unassign", "reopen"):
+        # The job is open again: the acceptance that gave it away no longer holds.
+        for offer in session.scalars(
+            sa.select(Offer).where(Offer.work_order_id == order.id, Offer.state == OfferState.ACCEPTED)
+        ):
+            offer.state, offer.reason = OfferState.WITHDRAWN, event.kind
     elif event.to_status in FINAL:
         offers.close_others(session, order, keep=None, state=OfferState.WITHDRAWN, now=clock.now())
         offers.release_job_code(session, order)

@@ -85,9 +85,10 @@ def test_assign_to_a_chosen_candidate_withdraws_the_open_offer(client, db, setup
 
 def test_reassign_unassign_and_phone_acceptance(client, db, setup):
     org, techs, key, order = setup
-    post = lambda path, **body: client.post(
-        f"/api/v1/orders/{order.reference}/{path}", json=body, headers=key
-    )  # noqa: E731
+
+    def post(path, **body):
+        return client.post(f"/api/v1/orders/{order.reference}/{path}", json=body, headers=key)
+
     assert post("assign", technician_id=techs[0].id).status_code == 200
     assert (
         post("assign", technician_id=techs[1].id, note="closer now").get_json()["assignee_id"] == techs[1].id

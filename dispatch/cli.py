@@ -182,6 +182,7 @@ def apikey_revoke(prefix: str, org_code: str) -> None:
 
 
 def _commands() -> list[click.Command]:
+    from dispatch.bench import assign as _assign_bench  # noqa: F401  (adds `bench assign`)
     from dispatch.bench import bench
 
     return [serve, worker, demo, user, apikey, bench]

@@ -146,3 +146,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords and not TEST_DATABASE_URL:
             item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rosters():
+    """Assignment may reuse a technician roster for a few seconds; each test starts without."""
+    from dispatch.assign.ranking import forget_rosters
+
+    forget_rosters()
+    yield
+    forget_rosters()

@@ -7,7 +7,7 @@ it, whatever the number of technicians — no Python loop over them, no geodesic
 Candidates are the technicians who
 - have the skills the report type needs (``all`` of them, or ``any`` — ``[assign] skills_match``),
 - are on duty and not away (away: ``duty_status`` on_leave, or ``leave_until`` in the future),
-- have fewer open jobs than their ``max_load``;
+- have fewer open jobs (assigned, or offered and not answered yet) than their ``max_load``;
 and, for a qualified technician who is away, his designated substitute (同岗替代, R8) stands in
 for him — found by following ``substitute`` up to three hops past colleagues who are away too —
 even when the substitute's own skill list lacks the skill: he holds the same post.
@@ -21,17 +21,23 @@ him); a technician with no known position has an infinite ETA and ranks last.
 
 from __future__ import annotations
 
+import copy
+import json
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 from numpy.typing import NDArray
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from dispatch.assign.models import DutyStatus, Technician
+from dispatch.assign.models import DutyStatus, Offer, OfferState, Technician
 from dispatch.geo.distance import haversine_km_many
 from dispatch.geo.models import Depot
 from dispatch.orders.models import Milestone, Status, WorkOrder
@@ -52,6 +58,8 @@ class Policy:
     speed_kmh: Mapping[str, float] = field(default_factory=lambda: {"built_up": 25.0, "outside": 50.0})
     start_delay_min: float = 5.0
     skills_match: str = "all"
+    #: Seconds a roster read from the database may be reused (0: read it every time).
+    roster_cache_s: float = 0.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Policy:
@@ -70,6 +78,7 @@ class Policy:
             speed_kmh=speeds,
             start_delay_min=float(config.get("ASSIGN_START_DELAY_MIN", 5.0)),
             skills_match=match,
+            roster_cache_s=float(config.get("ASSIGN_ROSTER_CACHE_S", 0.0)),
         )
 
     def speed_for(self, zone: str | None) -> float:
@@ -94,29 +103,74 @@ class TechnicianRow:
 
 
 class Roster:
-    """An organisation's technicians as arrays, built once and ranked against many times."""
+    """An organisation's technicians as arrays, built once and ranked against many times.
 
-    def __init__(self, rows: Sequence[TechnicianRow]):
-        n = len(rows)
-        self.ids: NDArray[np.int64] = np.fromiter((r.id for r in rows), np.int64, n)
-        self.lat = np.fromiter((np.nan if r.lat is None else r.lat for r in rows), np.float64, n)
-        self.lon = np.fromiter((np.nan if r.lon is None else r.lon for r in rows), np.float64, n)
-        self.available = np.fromiter((r.available for r in rows), bool, n)
-        self.away = np.fromiter((r.away for r in rows), bool, n)
-        self.load = np.fromiter((r.load for r in rows), np.int64, n)
-        self.max_load = np.fromiter((r.max_load for r in rows), np.int64, n)
-        self.position_source = [r.position_source for r in rows]
+    Every argument is a sequence in the same order (ids ascending or not); ``substitute_ids``
+    holds 0 or None where there is no substitute, ``lat``/``lon`` None where unknown.
+    """
+
+    def __init__(
+        self,
+        *,
+        ids: Sequence[int],
+        lat: Sequence[float | None],
+        lon: Sequence[float | None],
+        skills: Sequence[Sequence[str]],
+        available: Sequence[bool],
+        away: Sequence[bool],
+        load: Sequence[int],
+        max_load: Sequence[int],
+        substitute_ids: Sequence[int | None],
+        position_source: Sequence[str | None],
+    ):
+        n = len(ids)
+        self.ids: NDArray[np.int64] = np.asarray(ids, np.int64).reshape(n)
+        # None becomes NaN: an unknown position.
+        self.lat = np.asarray(lat, np.float64).reshape(n)
+        self.lon = np.asarray(lon, np.float64).reshape(n)
+        self.available = np.asarray(available, bool).reshape(n)
+        self.away = np.asarray(away, bool).reshape(n)
+        self.load = np.asarray(load, np.int64).reshape(n)
+        self.max_load = np.asarray(max_load, np.int64).reshape(n)
+        self.position_source = list(position_source)
         self.index = {int(i): k for k, i in enumerate(self.ids)}
-        self.substitute = np.fromiter(
-            (self.index.get(r.substitute_id, -1) if r.substitute_id else -1 for r in rows), np.int64, n
-        )
+        subs = np.asarray([s or 0 for s in substitute_ids], np.int64).reshape(n)
+        order = np.argsort(self.ids)
+        where = np.searchsorted(self.ids, subs, sorter=order) if n else subs
+        where = order[np.minimum(where, max(n - 1, 0))] if n else where
+        known = (subs > 0) & (self.ids[where] == subs) if n else np.zeros(0, bool)
+        self.substitute = np.where(known, where, -1)
         self.skills: dict[str, NDArray[np.bool_]] = {}
-        for k, row in enumerate(rows):
-            for skill in row.skills:
-                self.skills.setdefault(skill, np.zeros(n, bool))[k] = True
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for k, row_skills in enumerate(skills):
+            groups.setdefault(tuple(row_skills or ()), []).append(k)
+        for group, members in groups.items():
+            for skill in group:
+                self.skills.setdefault(skill, np.zeros(n, bool))[members] = True
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[TechnicianRow]) -> Roster:
+        return cls(
+            ids=[r.id for r in rows],
+            lat=[r.lat for r in rows],
+            lon=[r.lon for r in rows],
+            skills=[r.skills for r in rows],
+            available=[r.available for r in rows],
+            away=[r.away for r in rows],
+            load=[r.load for r in rows],
+            max_load=[r.max_load for r in rows],
+            substitute_ids=[r.substitute_id for r in rows],
+            position_source=[r.position_source for r in rows],
+        )
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def with_load(self, load: NDArray[np.int64]) -> Roster:
+        """The same roster with other loads (the cheap, always fresh part)."""
+        other = copy.copy(self)
+        other.load = load
+        return other
 
     def qualified(self, skills: Iterable[str], match: str = "all") -> NDArray[np.bool_]:
         skills = list(skills)
@@ -216,28 +270,85 @@ def is_away(tech: Technician, now: datetime) -> bool:
     )
 
 
-def load_roster(session: Session, org_id: int, now: datetime) -> Roster:
-    """The organisation's technicians and service stations as a Roster (two queries)."""
-    loads = dict(
-        session.execute(
-            sa.select(WorkOrder.assignee_id, sa.func.count(WorkOrder.id))
-            .where(
-                WorkOrder.org_id == org_id, WorkOrder.status.in_(LOADED), WorkOrder.assignee_id.isnot(None)
-            )
-            .group_by(WorkOrder.assignee_id)
-        ).all()
+@lru_cache(maxsize=256)
+def _skills(text: str | None) -> tuple[str, ...]:
+    # Few distinct skill lists exist: parse each once.
+    return tuple(json.loads(text)) if text else ()
+
+
+def current_loads(session: Session, org_id: int) -> dict[int, int]:
+    """Per technician: open jobs assigned to him plus offers awaiting his answer (an offer
+    reserves him, so a burst of reports does not pile every job on the nearest one)."""
+    loads: dict[int, int] = {}
+    assigned = (
+        sa.select(WorkOrder.assignee_id, sa.func.count(WorkOrder.id))
+        .where(WorkOrder.org_id == org_id, WorkOrder.status.in_(LOADED), WorkOrder.assignee_id.isnot(None))
+        .group_by(WorkOrder.assignee_id)
     )
+    offered = (
+        sa.select(Offer.technician_id, sa.func.count(Offer.id))
+        .where(Offer.org_id == org_id, Offer.state == OfferState.PENDING)
+        .group_by(Offer.technician_id)
+    )
+    for query in (assigned, offered):
+        for tech_id, count in session.execute(query):
+            loads[tech_id] = loads.get(tech_id, 0) + count
+    return loads
+
+
+_rosters: dict[tuple[str, int], tuple[float, Roster]] = {}
+_rosters_lock = threading.Lock()
+
+
+def forget_rosters() -> None:
+    with _rosters_lock:
+        _rosters.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _technicians_changed(session: Session, _flush_context) -> None:
+    # A technician written in this process (duty, position, leave) makes cached rosters stale;
+    # other processes' changes are seen after ``roster_cache_s`` at most.
+    if _rosters and any(isinstance(o, Technician) for o in (*session.new, *session.dirty, *session.deleted)):
+        forget_rosters()
+
+
+def load_roster(session: Session, org_id: int, now: datetime, *, max_age_s: float = 0.0) -> Roster:
+    """The organisation's technicians and service stations as a Roster.
+
+    Loads are always read fresh; the rest (positions, skills, duty, leave, substitutes) may be
+    reused for ``max_age_s`` seconds, as it changes far less often than reports arrive.
+    """
+    key = (str(session.get_bind().url), org_id)
+    cached = _rosters.get(key) if max_age_s > 0 else None
+    if cached is not None and time.monotonic() - cached[0] <= max_age_s:
+        base = cached[1]
+    else:
+        base = _read_roster(session, org_id, now)
+        if max_age_s > 0:
+            with _rosters_lock:
+                _rosters[key] = (time.monotonic(), base)
+    loads = current_loads(session, org_id)
+    return base.with_load(np.fromiter((loads.get(int(i), 0) for i in base.ids), np.int64, len(base)))
+
+
+def _read_roster(session: Session, org_id: int, now: datetime) -> Roster:
+    """Duty, leave and the fallback to the home depot's position are worked out by the database,
+    and rows come back as plain numbers and strings: thousands of technicians load in one pass."""
+    away = sa.or_(
+        Technician.duty_status == DutyStatus.ON_LEAVE,
+        sa.and_(Technician.leave_until.isnot(None), Technician.leave_until > now),
+    )
+    known = Technician.last_lat.isnot(None) & Technician.last_lon.isnot(None)
     rows = session.execute(
         sa.select(
             Technician.id,
-            Technician.last_lat,
-            Technician.last_lon,
-            Technician.last_position_source,
-            Depot.lat,
-            Depot.lon,
-            Technician.skills,
-            Technician.duty_status,
-            Technician.leave_until,
+            sa.case((known, Technician.last_lat), else_=Depot.lat),
+            sa.case((known, Technician.last_lon), else_=Depot.lon),
+            sa.case((known, Technician.last_position_source), (Depot.lat.isnot(None), "depot"), else_=None),
+            sa.cast(Technician.skills, sa.Text),
+            sa.and_(Technician.duty_status == DutyStatus.ON_DUTY, sa.not_(away)),
+            away,
             Technician.max_load,
             Technician.substitute_id,
         )
@@ -245,26 +356,21 @@ def load_roster(session: Session, org_id: int, now: datetime) -> Roster:
         .where(Technician.org_id == org_id)
         .order_by(Technician.id)
     ).all()
-    techs = []
-    for tid, lat, lon, source, depot_lat, depot_lon, skills, duty, leave_until, max_load, sub in rows:
-        away = duty is DutyStatus.ON_LEAVE or (leave_until is not None and leave_until > now)
-        if lat is None and depot_lat is not None:
-            lat, lon, source = depot_lat, depot_lon, "depot"
-        techs.append(
-            TechnicianRow(
-                id=tid,
-                lat=lat,
-                lon=lon,
-                skills=skills or (),
-                available=duty is DutyStatus.ON_DUTY and not away,
-                away=away,
-                load=loads.get(tid, 0),
-                max_load=max_load,
-                substitute_id=sub,
-                position_source=source,
-            )
-        )
-    return Roster(techs)
+    if not rows:
+        return Roster.from_rows([])
+    ids, lat, lon, source, skills, available, is_away_, max_load, subs = zip(*rows, strict=True)
+    return Roster(
+        ids=ids,
+        lat=lat,
+        lon=lon,
+        skills=[_skills(s) for s in skills],
+        available=[bool(a) for a in available],
+        away=[bool(a) for a in is_away_],
+        load=[0] * len(ids),
+        max_load=max_load,
+        substitute_ids=subs,
+        position_source=source,
+    )
 
 
 def target_milestone(order: WorkOrder) -> Milestone | None:
@@ -291,7 +397,8 @@ def candidates_for(
 ) -> list[Candidate]:
     """The ranked candidates for ``order`` (placed or not: an order without a position is
     ranked by load alone, every ETA unknown)."""
-    roster = roster if roster is not None else load_roster(session, order.org_id, now)
+    if roster is None:
+        roster = load_roster(session, order.org_id, now, max_age_s=policy.roster_cache_s)
     target = target_milestone(order)
     return rank(
         roster,

@@ -37,7 +37,7 @@ def row(id, km_north=0.0, skills=("water",), **kw) -> TechnicianRow:
 
 def ranked(rows, *, due_in_min=60, skills=("water",), policy=POLICY, **kw):
     found = rank(
-        Roster(rows),
+        Roster.from_rows(rows),
         lat=JOB[0],
         lon=JOB[1],
         zone="built_up",

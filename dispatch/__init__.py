@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_hooks(app)
     register_commands(app)
+    register_assignment(app)
     return app
 
 
@@ -102,6 +103,10 @@ def register_blueprints(app: Flask) -> None:
 
     init_intake(app)
 
+    from dispatch.assign.api import bp as assign_api_bp
+
+    app.register_blueprint(assign_api_bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from dispatch.web import register as register_web_errors
@@ -143,3 +148,10 @@ def register_commands(app: Flask) -> None:
     from dispatch.cli import register
 
     register(app)
+
+
+def register_assignment(app: Flask) -> None:
+    """Technician SMS commands on the inbound pipe; automatic dispatch and offer follow-ups."""
+    from dispatch.assign.reactions import init_app
+
+    init_app(app)

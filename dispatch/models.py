@@ -1,6 +1,11 @@
 """Imports every model so the metadata is complete (migrations, mapper configuration)."""
 
-from dispatch.assign.models import Technician  # noqa: F401
+from dispatch.assign.models import (  # noqa: F401
+    DispatchAlert,
+    JobCode,
+    Offer,
+    Technician,  # noqa: F401
+)
 from dispatch.auth.models import ApiKey, DutyShift, Organisation, User  # noqa: F401
 from dispatch.geo.models import Customer, Depot  # noqa: F401
 from dispatch.heartbeat import WorkerHeartbeat  # noqa: F401

@@ -19,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from dispatch import clock, heartbeat
+from dispatch.assign.reactions import run_sweep as run_offer_sweep
 from dispatch.db import sqlite_writer
 from dispatch.extensions import db
 from dispatch.sla import jobs as sla_jobs
@@ -74,6 +75,7 @@ JOBS: list[Job] = [
     Job("sla_warnings", sla_jobs.run_warnings, "SLA_JOB_INTERVAL_S"),
     Job("sla_escalations", sla_jobs.run_escalations, "SLA_JOB_INTERVAL_S"),
     Job("preventive", run_preventive, "INTAKE_PREVENTIVE_INTERVAL_S"),
+    Job("offers", run_offer_sweep, "ASSIGN_SWEEP_INTERVAL_S"),
 ]
 
 _scheduler: BaseScheduler | None = None

@@ -189,3 +189,13 @@ def outbox_of(db):
         return list(db.scalars(query))
 
     return read
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rosters():
+    """Assignment may reuse a technician roster for a few seconds; each test starts without."""
+    from dispatch.assign.ranking import forget_rosters
+
+    forget_rosters()
+    yield
+    forget_rosters()

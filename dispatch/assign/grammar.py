@@ -184,6 +184,14 @@ def usage(language: str) -> str:
     return _USAGE["zh" if language.startswith("zh") else "en"]
 
 
+def form(kind: CommandKind, language: str, code: str | None = None) -> str:
+    """The right form of one command ("Send: ARR 123" / "格式：到达 123"), with ``code`` in place
+    of the example job number when given."""
+    en, zh = _FORMS[kind]
+    text = f"格式：{zh}" if language.startswith("zh") else f"Send: {en}"
+    return text.replace("123", code) if code else text
+
+
 def parse(text: str) -> Command | ParseError:
     """Read one technician SMS. Never raises; see the module docstring for what is accepted."""
     text = text or ""

@@ -14,7 +14,7 @@ def token(html: str) -> str:
 
 
 def test_a_citizen_reports_with_a_pin_and_gets_one_acknowledgement(make_app, demo, outbox_of, db):
-    app = make_app(WTF_CSRF_ENABLED=True)
+    app = make_app(WTF_CSRF_ENABLED=True, ASSIGN_AUTO_DISPATCH=False)
     client = app.test_client()
     page = client.get("/report", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "Use my location" in page.get_data(as_text=True)
@@ -44,7 +44,7 @@ def test_a_citizen_reports_with_a_pin_and_gets_one_acknowledgement(make_app, dem
 
 
 def test_without_the_csrf_token_nothing_is_taken(make_app, demo, db):
-    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    client = make_app(WTF_CSRF_ENABLED=True, ASSIGN_AUTO_DISPATCH=False).test_client()
     response = client.post("/report", data={"service": "xinye:water_leak", "address": "书院路"})
     assert response.status_code == 400
     db.rollback()

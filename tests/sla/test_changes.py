@@ -32,7 +32,8 @@ def _count(db, model) -> int:
 def test_a_leak_found_major_gets_24_hours_and_the_move_is_recorded(db, county):
     dispatcher = make_user(county)
     clock.freeze(at("2026-10-02T10:00"))
-    order = make_order(county, reported_at=at("2026-10-02T08:00"))
+    # Owned already: the first console action by a dispatcher would otherwise take ownership (R10).
+    order = make_order(county, reported_at=at("2026-10-02T08:00"), owner_id=dispatcher.id)
     assert due(order, "resolve") == "2026-10-02T16:00"
 
     changes = reclassify(
@@ -121,7 +122,11 @@ def test_a_hand_set_deadline_for_a_hot_issue_is_explained_to_the_citizen(db, cou
     dispatcher = make_user(county)
     clock.freeze(at("2026-10-08T11:00"))
     order = make_order(
-        county, "hot_issue", reported_at=at("2026-10-08T09:00"), reporter_phone="+8613912345678"
+        county,
+        "hot_issue",
+        reported_at=at("2026-10-08T09:00"),
+        reporter_phone="+8613912345678",
+        owner_id=dispatcher.id,
     )
     new_due = at("2026-10-20T17:00")
     explanation = "需要协调住建、交通两个部门现场会商。"

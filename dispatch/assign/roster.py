@@ -38,7 +38,9 @@ def set_duty(session: Session, org_id: int, technician_id: int, status: DutyStat
     return tech
 
 
-def set_substitute(session: Session, org_id: int, technician_id: int, substitute_id: int | None) -> Technician:
+def set_substitute(
+    session: Session, org_id: int, technician_id: int, substitute_id: int | None
+) -> Technician:
     """Name who takes ``technician_id``'s jobs while away (or nobody, with None)."""
     tech = get_technician(session, org_id, technician_id)
     if substitute_id is None:
@@ -104,7 +106,7 @@ def loads(session: Session, org_id: int) -> dict[int, int]:
         .where(WorkOrder.org_id == org_id, WorkOrder.assignee_id.is_not(None), WorkOrder.status.not_in(FINAL))
         .group_by(WorkOrder.assignee_id)
     )
-    return {tech_id: n for tech_id, n in rows}
+    return {tech_id: n for tech_id, n in rows.tuples()}
 
 
 def stands_in_for(session: Session, org_id: int) -> dict[int, list[Technician]]:

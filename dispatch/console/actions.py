@@ -91,15 +91,37 @@ def _can(transition: str) -> Callable[[WorkOrder, User], bool]:
 
 # The console's own actions; the lead wires assignment's and the deadline engine's beside them.
 for _action in (
-    OrderAction("hold", "lifecycle", _l("Put on hold"), "console/actions/_transition.html", _can("hold"), rank=10),
-    OrderAction("resume", "lifecycle", _l("Resume"), "console/actions/_transition.html", _can("resume"), rank=20),
-    OrderAction("cancel", "lifecycle", _l("Cancel"), "console/actions/_transition.html", _can("cancel"), rank=90),
-    OrderAction("handover", "ownership", _l("Hand over"), "console/actions/_handover.html",
-                lambda order, _user: order.is_open),
+    OrderAction(
+        "hold", "lifecycle", _l("Put on hold"), "console/actions/_transition.html", _can("hold"), rank=10
+    ),
+    OrderAction(
+        "resume", "lifecycle", _l("Resume"), "console/actions/_transition.html", _can("resume"), rank=20
+    ),
+    OrderAction(
+        "cancel", "lifecycle", _l("Cancel"), "console/actions/_transition.html", _can("cancel"), rank=90
+    ),
+    OrderAction(
+        "handover",
+        "ownership",
+        _l("Hand over"),
+        "console/actions/_handover.html",
+        lambda order, _user: order.is_open,
+    ),
     OrderAction("note", "communication", _l("Add a note"), "console/actions/_note.html", rank=10),
-    OrderAction("message", "communication", _l("Send the customer a message"),
-                "console/actions/_message.html", lambda order, _user: bool(order.reporter_phone), rank=20),
-    OrderAction("pin", "location", _l("Correct the location"), "console/actions/_pin.html",
-                lambda order, _user: order.is_open),
+    OrderAction(
+        "message",
+        "communication",
+        _l("Send the customer a message"),
+        "console/actions/_message.html",
+        lambda order, _user: bool(order.reporter_phone),
+        rank=20,
+    ),
+    OrderAction(
+        "pin",
+        "location",
+        _l("Correct the location"),
+        "console/actions/_pin.html",
+        lambda order, _user: order.is_open,
+    ),
 ):
     register(_action)

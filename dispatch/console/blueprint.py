@@ -63,7 +63,11 @@ def _when_filter(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 @bp.app_context_processor
 def _console_globals():
     def linked_pages():
-        return [(url_for(endpoint), text) for endpoint, text in LINKED_PAGES if endpoint in current_app.view_functions]
+        return [
+            (url_for(endpoint), text)
+            for endpoint, text in LINKED_PAGES
+            if endpoint in current_app.view_functions
+        ]
 
     return {
         "linked_pages": linked_pages,
@@ -75,6 +79,7 @@ def _console_globals():
         "duty_label": lambda code: labels.label(labels.DUTY, code),
         "event_label": lambda code: labels.label(labels.EVENT, code),
         "type_name": lambda code: labels.type_name(code, locale()),
-        "is_console_user": lambda: getattr(current_user, "is_authenticated", False)
-        and current_user.has_role(*CONSOLE_ROLES),
+        "is_console_user": lambda: (
+            getattr(current_user, "is_authenticated", False) and current_user.has_role(*CONSOLE_ROLES)
+        ),
     }

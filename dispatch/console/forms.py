@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class TransitionForm(FlaskForm):
@@ -36,15 +36,16 @@ class PinForm(FlaskForm):
 class LeaveForm(FlaskForm):
     #: datetime-local, read in the configured zone.
     until = StringField(validators=[DataRequired()])
-    substitute = SelectField(coerce=int, validators=[Optional()])
+    #: 0 or empty: nobody. roster.set_leave checks it belongs to the organisation.
+    substitute = IntegerField(validators=[Optional()])
 
 
 class DutyForm(FlaskForm):
-    status = SelectField(choices=[("on_duty", "on_duty"), ("off_duty", "off_duty")])
+    status = StringField(validators=[AnyOf(["on_duty", "off_duty"])])
 
 
 class SubstituteForm(FlaskForm):
-    substitute = SelectField(coerce=int, validators=[Optional()])
+    substitute = IntegerField(validators=[Optional()])
 
 
 class PositionForm(FlaskForm):

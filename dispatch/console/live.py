@@ -65,7 +65,9 @@ def _on_order_event(order: WorkOrder, event: Event, **_kw) -> None:
     session.info["console_wake"] = True
     if session.get_bind().dialect.name == "postgresql":
         payload = json.dumps({"org": order.org_id, "event": event.id})
-        session.execute(sa.text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+        session.execute(
+            sa.text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+        )
 
 
 @sa_event.listens_for(Session, "after_commit")
@@ -128,9 +130,9 @@ class LiveEvent:
 def last_event_id(session: Session, org_id: int) -> int:
     return (
         session.scalar(
-            sa.select(sa.func.max(Event.id)).join(WorkOrder, WorkOrder.id == Event.order_id).where(
-                WorkOrder.org_id == org_id
-            )
+            sa.select(sa.func.max(Event.id))
+            .join(WorkOrder, WorkOrder.id == Event.order_id)
+            .where(WorkOrder.org_id == org_id)
         )
         or 0
     )

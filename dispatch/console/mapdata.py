@@ -153,7 +153,13 @@ def technicians_in(session: Session, org_id: int, bbox: BBox) -> list[dict]:
 def sites(session: Session, org_id: int, locale: str) -> list[dict]:
     zh = locale.startswith("zh")
     return [
-        {"code": d.code, "kind": d.kind.value, "name": d.name_zh if zh else d.name_en, "lat": d.lat, "lon": d.lon}
+        {
+            "code": d.code,
+            "kind": d.kind.value,
+            "name": d.name_zh if zh else d.name_en,
+            "lat": d.lat,
+            "lon": d.lon,
+        }
         for d in session.scalars(sa.select(Depot).where(Depot.org_id == org_id).order_by(Depot.code))
     ]
 
@@ -182,8 +188,9 @@ def home_view(org_code: str, session: Session, org_id: int) -> tuple[float, floa
         pad = max(east - west, north - south) * 1.5
         return (west - pad, south - pad, east + pad, north + pad)
     lat_lon = session.execute(
-        sa.select(sa.func.min(Depot.lon), sa.func.min(Depot.lat), sa.func.max(Depot.lon), sa.func.max(Depot.lat))
-        .where(Depot.org_id == org_id)
+        sa.select(
+            sa.func.min(Depot.lon), sa.func.min(Depot.lat), sa.func.max(Depot.lon), sa.func.max(Depot.lat)
+        ).where(Depot.org_id == org_id)
     ).one()
     if lat_lon[0] is not None:
         return tuple(lat_lon)

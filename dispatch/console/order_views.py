@@ -12,8 +12,8 @@ from dispatch import clock
 from dispatch.auth.models import User
 from dispatch.console import actions as order_actions
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
-from dispatch.console.labels import STATUS, label
 from dispatch.console.forms import HandoverForm, MessageForm, NoteForm, PinForm, TransitionForm
+from dispatch.console.labels import STATUS, label
 from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.geo.placing import place_order
@@ -33,7 +33,9 @@ CONSOLE_TRANSITIONS = ("hold", "resume", "cancel")
 
 def _colleagues(order: WorkOrder) -> list[tuple[int, str]]:
     users = db.session.scalars(
-        sa.select(User).where(User.org_id == current_user.org_id, User.active.is_(True)).order_by(User.full_name)
+        sa.select(User)
+        .where(User.org_id == current_user.org_id, User.active.is_(True))
+        .order_by(User.full_name)
     )
     return [(u.id, u.full_name) for u in users if u.id != order.owner_id]
 
@@ -54,13 +56,23 @@ def _load(reference: str) -> WorkOrder:
 
 def _sms_thread(order: WorkOrder) -> list[dict]:
     out = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.work_order_id == order.id)).all()
-    inbound = db.session.scalars(sa.select(InboundMessage).where(InboundMessage.work_order_id == order.id)).all()
+    inbound = db.session.scalars(
+        sa.select(InboundMessage).where(InboundMessage.work_order_id == order.id)
+    ).all()
     thread = [
-        {"at": m.created_at, "out": True, "who": m.recipient, "body": m.body, "state": m.state.value,
-         "delivery": m.delivery_status}
+        {
+            "at": m.created_at,
+            "out": True,
+            "who": m.recipient,
+            "body": m.body,
+            "state": m.state.value,
+            "delivery": m.delivery_status,
+        }
         for m in out
-    ] + [{"at": m.received_at, "out": False, "who": m.sender, "body": m.body, "state": None, "delivery": None}
-         for m in inbound]
+    ] + [
+        {"at": m.received_at, "out": False, "who": m.sender, "body": m.body, "state": None, "delivery": None}
+        for m in inbound
+    ]
     return sorted(thread, key=lambda item: item["at"])
 
 
@@ -143,11 +155,18 @@ def transition(reference: str):
         flash(_("Give a reason to put an order on hold or cancel it."), "error")
         return _back(reference)
     lifecycle.transition(
-        db.session, order, form.action.data, actor(), note=form.note.data or None, expected_version=form.version.data
+        db.session,
+        order,
+        form.action.data,
+        actor(),
+        note=form.note.data or None,
+        expected_version=form.version.data,
     )
     commit()
-    flash(_("%(reference)s is now: %(status)s.", reference=order.reference,
-            status=label(STATUS, order.status)), "ok")
+    flash(
+        _("%(reference)s is now: %(status)s.", reference=order.reference, status=label(STATUS, order.status)),
+        "ok",
+    )
     return _back(reference)
 
 
@@ -218,7 +237,9 @@ def place(reference: str):
         flash(_("Put the pin on the map first."), "error")
         return _back(reference)
     lifecycle.ensure_version(order, form.version.data)
-    place_order(db.session, order, form.lat.data, form.lon.data, source="pin", precision="exact", actor=actor())
+    place_order(
+        db.session, order, form.lat.data, form.lon.data, source="pin", precision="exact", actor=actor()
+    )
     commit()
     flash(_("Location corrected; deadlines recomputed."), "ok")
     return _back(reference)

@@ -46,7 +46,9 @@ def technicians():
         error_out=False,
     )
     names = dict(
-        db.session.execute(sa.select(Technician.id, Technician.name).where(Technician.org_id == current_user.org_id)).all()
+        db.session.execute(
+            sa.select(Technician.id, Technician.name).where(Technician.org_id == current_user.org_id)
+        ).all()
     )
     return render_template(
         "console/technicians.html",
@@ -65,19 +67,12 @@ def technicians():
 def technician(tech_id: int):
     tech = roster.get_technician(db.session, current_user.org_id, tech_id)
     others = _others(tech)
-    leave = LeaveForm()
-    leave.substitute.choices = others
-    substitute = SubstituteForm(substitute=tech.substitute_id or 0)
-    substitute.substitute.choices = others
     return render_template(
         "console/technician.html",
         tech=tech,
         load=roster.loads(db.session, current_user.org_id).get(tech.id, 0),
         stands_in=roster.stands_in_for(db.session, current_user.org_id).get(tech.id, []),
-        leave_form=leave,
-        duty_form=DutyForm(),
-        substitute_form=substitute,
-        position_form=PositionForm(lat=tech.last_lat, lon=tech.last_lon),
+        others=others,
     )
 
 
@@ -88,9 +83,8 @@ def _back(tech_id: int):
 @bp.post("/technicians/<int:tech_id>/leave")
 @roles_required(*CONSOLE_ROLES)
 def technician_leave(tech_id: int):
-    tech = roster.get_technician(db.session, current_user.org_id, tech_id)
+    roster.get_technician(db.session, current_user.org_id, tech_id)
     form = LeaveForm()
-    form.substitute.choices = _others(tech)
     if not form.validate_on_submit():
         flash(_("Give the date and time the leave ends."), "error")
         return _back(tech_id)
@@ -120,9 +114,7 @@ def technician_duty(tech_id: int):
 @bp.post("/technicians/<int:tech_id>/substitute")
 @roles_required(*CONSOLE_ROLES)
 def technician_substitute(tech_id: int):
-    tech = roster.get_technician(db.session, current_user.org_id, tech_id)
     form = SubstituteForm()
-    form.substitute.choices = _others(tech)
     if not form.validate_on_submit():
         flash(_("The form was incomplete or expired; please try again."), "error")
         return _back(tech_id)

@@ -150,7 +150,9 @@ def live_feed():
             for e in batch
         ]
 
-    body = live.stream(read, after, lifetime_s=float(config.get("CONSOLE_SSE_LIFETIME_S", 300)), poll_s=poll_s)
+    body = live.stream(
+        read, after, lifetime_s=float(config.get("CONSOLE_SSE_LIFETIME_S", 300)), poll_s=poll_s
+    )
     return Response(
         stream_with_context(body),
         mimetype="text/event-stream",

@@ -106,7 +106,7 @@ def loads(session: Session, org_id: int) -> dict[int, int]:
         .where(WorkOrder.org_id == org_id, WorkOrder.assignee_id.is_not(None), WorkOrder.status.not_in(FINAL))
         .group_by(WorkOrder.assignee_id)
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
 def stands_in_for(session: Session, org_id: int) -> dict[int, list[Technician]]:

@@ -78,6 +78,9 @@ def _console_globals():
         "zone_label": lambda code: labels.label(labels.ZONE, code),
         "duty_label": lambda code: labels.label(labels.DUTY, code),
         "event_label": lambda code: labels.label(labels.EVENT, code),
+        "source_label": lambda code: labels.label(labels.LOCATION_SOURCE, code),
+        "precision_label": lambda code: labels.label(labels.PRECISION, code),
+        "send_label": lambda code: labels.label(labels.SEND_STATE, code),
         "type_name": lambda code: labels.type_name(code, locale()),
         "is_console_user": lambda: (
             getattr(current_user, "is_authenticated", False) and current_user.has_role(*CONSOLE_ROLES)

@@ -61,6 +61,37 @@ SLA_STATE = {
     "met_late": _l("met late"),
 }
 
+#: Where an order's position came from, and how exact it is (geo's codes).
+LOCATION_SOURCE = {
+    "given": _l("coordinates given"),
+    "registry": _l("customer registry"),
+    "gazetteer": _l("gazetteer"),
+    "geocoder": _l("geocoder"),
+    "pin": _l("pin on the map"),
+    "depot": _l("home depot"),
+    "console": _l("set by a dispatcher"),
+}
+PRECISION = {
+    "exact": _l("exact"),
+    "building": _l("building"),
+    "intersection": _l("intersection"),
+    "street": _l("street"),
+    "landmark": _l("landmark"),
+    "village": _l("village"),
+    "town": _l("town"),
+    "community": _l("residential community"),
+    "county": _l("county"),
+}
+SEND_STATE = {
+    "queued": _l("waiting to be sent"),
+    "sending": _l("sending"),
+    "uncertain": _l("being checked"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "delivered": _l("delivered"),
+    "undelivered": _l("not delivered"),
+}
+
 ZONE = {"built_up": _l("built-up area"), "outside": _l("outside the built-up area")}
 
 DUTY = {"on_duty": _l("on duty"), "off_duty": _l("off duty"), "on_leave": _l("on leave")}

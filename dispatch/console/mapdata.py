@@ -185,7 +185,7 @@ def home_view(org_code: str, session: Session, org_id: int) -> tuple[float, floa
         bounds = [a.geometry.bounds for a in areas]
         west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
         east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
-        pad = max(east - west, north - south) * 1.5
+        pad = max(east - west, north - south) * 0.8
         return (west - pad, south - pad, east + pad, north + pad)
     lat_lon = session.execute(
         sa.select(

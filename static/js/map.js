@@ -5,7 +5,7 @@
   var el = document.getElementById("map");
   var TEXT = JSON.parse(el.dataset.text);
   var home = el.dataset.home.split(",").map(Number);
-  var map = L.map(el, { preferCanvas: true, zoomControl: true });
+  var map = L.map(el, { zoomControl: true, maxZoom: 19 });
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
   } else {

@@ -4,7 +4,7 @@
   var el = document.getElementById("pin-map");
   if (!el || !window.L) return;
   var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon), placed = !isNaN(lat);
-  var map = L.map(el);
+  var map = L.map(el, { maxZoom: 19 });
   if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); else el.classList.add("plain");
   var latInput = document.getElementById("pin-lat"), lonInput = document.getElementById("pin-lon");
   var marker = null;

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from dispatch.auth.models import Role
-from dispatch.geo.placing import place_order
+from dispatch.geo.placing import place_order, sync_depots
 from dispatch.orders.lifecycle import Actor
 from dispatch.sla.service import apply_rules
 from tests.factories import make_order, make_org, make_technician, make_user
@@ -32,11 +32,12 @@ def county(db):
     ns = SimpleNamespace(
         org=org,
         other=other,
-        dispatcher=make_user(org, Role.DISPATCHER, username="disp"),
-        admin=make_user(org, Role.ADMIN, username="adm"),
-        warehouse=make_user(org, Role.WAREHOUSE, username="ware"),
+        dispatcher=make_user(org, Role.DISPATCHER, username="disp", full_name="王调度"),
+        admin=make_user(org, Role.ADMIN, username="adm", full_name="系统管理员"),
+        warehouse=make_user(org, Role.WAREHOUSE, username="ware", full_name="赵库管"),
         stranger=make_user(other, Role.DISPATCHER, username="stranger"),
         tech=make_technician(org, name="张师傅"),
     )
+    sync_depots(db, {"xinye": org, "zycoach": other})
     db.commit()
     return ns

@@ -183,6 +183,7 @@ def apikey_revoke(prefix: str, org_code: str) -> None:
 
 def _commands() -> list[click.Command]:
     from dispatch.bench import bench
+    from dispatch.bench import console as _console_bench  # noqa: F401  (adds `bench console`)
 
     return [serve, worker, demo, user, apikey, bench]
 

@@ -32,6 +32,9 @@ from dispatch.orders.models import Event, WorkOrder
 log = logging.getLogger(__name__)
 
 CHANNEL = "dispatch_console"
+#: Wake this process's streams right after a commit. Only `dispatch bench console` turns it off,
+#: to measure the path a change made by another process takes (the poll, or NOTIFY).
+LOCAL_WAKE = True
 #: Timeline kinds that raise the dispatcher's alert whatever the order's type.
 ALERT_KINDS = {"breached"}
 
@@ -72,7 +75,7 @@ def _on_order_event(order: WorkOrder, event: Event, **_kw) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
-    if session.info.pop("console_wake", False):
+    if session.info.pop("console_wake", False) and LOCAL_WAKE:
         FEED.bump()
 
 

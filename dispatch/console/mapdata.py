@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.assign.models import Technician
-from dispatch.console.queue import next_milestones
+from dispatch.console.queue import next_deadlines
 from dispatch.errors import DomainError
 from dispatch.geo.models import Depot
 from dispatch.geo.placing import service_area
@@ -26,7 +26,6 @@ from dispatch.orders.models import FINAL, WorkOrder
 
 MAX_POINTS = 400
 GRID = 24
-STATE_RANK = {"none": 0, "on_track": 1, "at_risk": 2, "breached": 3}
 
 
 @dataclass(frozen=True)
@@ -51,39 +50,47 @@ class BBox:
         return sa.and_(lat_col.between(self.south, self.north), lon_col.between(self.west, self.east))
 
 
-def _state(now: datetime, due: datetime | None, warn: datetime | None) -> str:
-    if due is None:
-        return "none"
-    if now > due:
-        return "breached"
-    if warn is not None and now >= warn:
-        return "at_risk"
-    return "on_track"
+def _state_rank(nd: sa.Subquery, now: datetime) -> sa.ColumnElement[int]:
+    """0 no running deadline, 1 on track, 2 at risk, 3 breached — computed in the database."""
+    return sa.case((nd.c.due_at.is_(None), 0), (nd.c.due_at < now, 3), (nd.c.warn_at <= now, 2), else_=1)
+
+
+STATES = ("none", "on_track", "at_risk", "breached")
+
+
+def _in_view(query: sa.Select, org_id: int, bbox: BBox) -> sa.Select:
+    return query.where(
+        WorkOrder.org_id == org_id,
+        WorkOrder.status.not_in(FINAL),
+        WorkOrder.lat.is_not(None),
+        bbox.contains(WorkOrder.lat, WorkOrder.lon),
+    )
 
 
 def orders_in(session: Session, org_id: int, bbox: BBox, now: datetime | None = None) -> dict:
-    """``{"points": [...]}`` or, when there are many, ``{"clusters": [...]}`` plus ``total``."""
+    """``{"points": [...]}`` or, when there are many, ``{"clusters": [...]}`` plus ``total``.
+
+    Deadline states and grid cells are computed by the database, so a crowded view sends back
+    a few hundred aggregated rows rather than every order."""
     now = now or clock.now()
-    nxt = next_milestones(org_id)
-    rows = session.execute(
-        sa.select(
-            WorkOrder.reference,
-            WorkOrder.lat,
-            WorkOrder.lon,
-            WorkOrder.status,
-            WorkOrder.type_code,
-            nxt.c.due_at,
-            nxt.c.warn_at,
-        )
-        .outerjoin(nxt, nxt.c.order_id == WorkOrder.id)
-        .where(
-            WorkOrder.org_id == org_id,
-            WorkOrder.status.not_in(FINAL),
-            WorkOrder.lat.is_not(None),
-            bbox.contains(WorkOrder.lat, WorkOrder.lon),
-        )
-    ).all()
-    if len(rows) <= MAX_POINTS:
+    nd = next_deadlines(org_id)
+    total = session.scalar(_in_view(sa.select(sa.func.count(WorkOrder.id)), org_id, bbox)) or 0
+    if total <= MAX_POINTS:
+        rows = session.execute(
+            _in_view(
+                sa.select(
+                    WorkOrder.reference,
+                    WorkOrder.lat,
+                    WorkOrder.lon,
+                    WorkOrder.status,
+                    WorkOrder.type_code,
+                    nd.c.due_at,
+                    _state_rank(nd, now).label("rank"),
+                ).outerjoin(nd, nd.c.order_id == WorkOrder.id),
+                org_id,
+                bbox,
+            )
+        ).all()
         points = [
             {
                 "ref": r.reference,
@@ -91,34 +98,56 @@ def orders_in(session: Session, org_id: int, bbox: BBox, now: datetime | None = 
                 "lon": r.lon,
                 "status": r.status.value,
                 "type": r.type_code,
-                "state": _state(now, r.due_at, r.warn_at),
+                "state": STATES[r.rank],
                 "due": r.due_at.isoformat() if r.due_at else None,
             }
             for r in rows
         ]
-        return {"total": len(rows), "points": points}
-    return {"total": len(rows), "clusters": _grid(rows, bbox, now)}
+        return {"total": total, "points": points}
+    return {"total": total, "clusters": _grid(session, org_id, bbox, now)}
 
 
-def _grid(rows, bbox: BBox, now: datetime) -> list[dict]:
+def _cell(offset: sa.ColumnElement[float], size: float, dialect: str) -> sa.ColumnElement[int]:
+    # Inside the box the offset is never negative, so SQLite's truncating CAST is a floor;
+    # PostgreSQL's CAST rounds, hence floor() there.
+    scaled = offset / size
+    return sa.cast(sa.func.floor(scaled) if dialect == "postgresql" else scaled, sa.Integer)
+
+
+def _grid(session: Session, org_id: int, bbox: BBox, now: datetime) -> list[dict]:
+    nd = next_deadlines(org_id)
+    dialect = session.get_bind().dialect.name
     width = max(bbox.east - bbox.west, 1e-9) / GRID
     height = max(bbox.north - bbox.south, 1e-9) / GRID
-    cells: dict[tuple[int, int], list] = {}
-    for r in rows:
-        key = (int((r.lon - bbox.west) / width), int((r.lat - bbox.south) / height))
-        cell = cells.get(key)
-        if cell is None:
-            cells[key] = cell = [0, 0.0, 0.0, "none", {}]
-        cell[0] += 1
-        cell[1] += r.lat
-        cell[2] += r.lon
-        state = _state(now, r.due_at, r.warn_at)
-        if STATE_RANK[state] > STATE_RANK[cell[3]]:
-            cell[3] = state
-        cell[4][state] = cell[4].get(state, 0) + 1
+    inner = _in_view(
+        sa.select(
+            WorkOrder.lat,
+            WorkOrder.lon,
+            _cell(WorkOrder.lon - bbox.west, width, dialect).label("cx"),
+            _cell(WorkOrder.lat - bbox.south, height, dialect).label("cy"),
+            _state_rank(nd, now).label("rank"),
+        ).outerjoin(nd, nd.c.order_id == WorkOrder.id),
+        org_id,
+        bbox,
+    ).subquery()
+    rows = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.avg(inner.c.lat),
+            sa.func.avg(inner.c.lon),
+            sa.func.max(inner.c.rank),
+            *(sa.func.sum(sa.case((inner.c.rank == i, 1), else_=0)) for i in range(len(STATES))),
+        ).group_by(inner.c.cx, inner.c.cy)
+    ).all()
     return [
-        {"count": n, "lat": lat / n, "lon": lon / n, "state": worst, "states": states}
-        for n, lat, lon, worst, states in cells.values()
+        {
+            "count": n,
+            "lat": float(lat),
+            "lon": float(lon),
+            "state": STATES[worst],
+            "states": {STATES[i]: int(c) for i, c in enumerate(counts) if c},
+        }
+        for n, lat, lon, worst, *counts in rows
     ]
 
 

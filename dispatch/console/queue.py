@@ -1,8 +1,8 @@
 """The dispatcher's queue: open orders sorted by their next due milestone, filtered and searched.
 
-One SELECT for a page: the orders joined to their next unmet milestone (a window function picks
-the earliest due per order) and to the assignee's name, so a page of 50 rows costs one query
-plus the count, whatever the number of open orders.
+A page costs four queries whatever the number of open orders: the count, the page's order ids
+sorted by their next due time in the database, those orders with their assignees, and their next
+milestones (name, due and warning times).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.orm import Session
 
 from dispatch import clock
-from dispatch.assign.models import Technician
 from dispatch.orders.models import FINAL, Milestone, Status, WorkOrder
 
 PAGE_SIZE = 50
@@ -65,31 +65,20 @@ class QueueRow:
         return "on_track"
 
 
-def next_milestones(org_id: int) -> sa.Subquery:
-    """Per open order of ``org_id``: its unmet milestone due first (name, due_at, warn_at)."""
-    ranked = (
+def next_deadlines(org_id: int) -> sa.Subquery:
+    """Per open order of ``org_id``: the earliest due and warning times of its running, unmet
+    milestones (``order_id``, ``due_at``, ``warn_at``). One grouped pass over the covering index
+    (order_id, met_at, due_at, warn_at), joined to the orders — no per-order probing."""
+    open_orders = sa.select(WorkOrder.id).where(WorkOrder.org_id == org_id, WorkOrder.status.not_in(FINAL))
+    return (
         sa.select(
             Milestone.order_id,
-            Milestone.name,
-            Milestone.due_at,
-            Milestone.warn_at,
-            sa.func.row_number()
-            .over(partition_by=Milestone.order_id, order_by=(Milestone.due_at, Milestone.id))
-            .label("rn"),
+            sa.func.min(Milestone.due_at).label("due_at"),
+            sa.func.min(Milestone.warn_at).label("warn_at"),
         )
-        .join(WorkOrder, WorkOrder.id == Milestone.order_id)
-        .where(
-            WorkOrder.org_id == org_id,
-            WorkOrder.status.not_in(FINAL),
-            Milestone.met_at.is_(None),
-            Milestone.due_at.is_not(None),
-        )
-        .subquery("ranked")
-    )
-    return (
-        sa.select(ranked.c.order_id, ranked.c.name, ranked.c.due_at, ranked.c.warn_at)
-        .where(ranked.c.rn == 1)
-        .subquery("next_due")
+        .where(Milestone.order_id.in_(open_orders), Milestone.met_at.is_(None), Milestone.due_at.is_not(None))
+        .group_by(Milestone.order_id)
+        .subquery("next_deadline")
     )
 
 
@@ -97,15 +86,8 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def queue_query(org_id: int, flt: QueueFilter, now: datetime | None = None) -> sa.Select:
-    now = now or clock.now()
-    nxt = next_milestones(org_id)
-    query = (
-        sa.select(WorkOrder, Technician.name, nxt.c.name, nxt.c.due_at, nxt.c.warn_at)
-        .outerjoin(nxt, nxt.c.order_id == WorkOrder.id)
-        .outerjoin(Technician, Technician.id == WorkOrder.assignee_id)
-        .where(WorkOrder.org_id == org_id, WorkOrder.status.not_in(FINAL))
-    )
+def _filtered(query: sa.Select, org_id: int, flt: QueueFilter, now: datetime, nd: sa.Subquery) -> sa.Select:
+    query = query.where(WorkOrder.org_id == org_id, WorkOrder.status.not_in(FINAL))
     if flt.statuses:
         query = query.where(WorkOrder.status.in_(flt.statuses))
     if flt.type_code:
@@ -117,11 +99,22 @@ def queue_query(org_id: int, flt: QueueFilter, now: datetime | None = None) -> s
     if flt.technician_id:
         query = query.where(WorkOrder.assignee_id == flt.technician_id)
     if flt.at_risk_only:
-        query = query.where(nxt.c.warn_at <= now)
+        # At risk or breached: some running milestone is past its warning time.
+        query = query.where(nd.c.warn_at <= now)
     if flt.search:
         query = query.where(_search_clause(flt.search))
-    # Orders with no running clock go last; ties by report time, oldest first.
-    return query.order_by(nxt.c.due_at.is_(None), nxt.c.due_at, WorkOrder.reported_at, WorkOrder.id)
+    return query
+
+
+def queue_query(org_id: int, flt: QueueFilter, now: datetime | None = None) -> sa.Select:
+    """Order ids with their next due time, soonest first; orders with no running clock last,
+    ties by report time. Only ids are sorted (SQLite's sorter then carries three columns, not
+    the whole order)."""
+    now = now or clock.now()
+    nd = next_deadlines(org_id)
+    query = sa.select(WorkOrder.id).outerjoin(nd, nd.c.order_id == WorkOrder.id)
+    query = _filtered(query, org_id, flt, now, nd)
+    return query.order_by(nd.c.due_at.is_(None), nd.c.due_at, WorkOrder.reported_at, WorkOrder.id)
 
 
 def _search_clause(text: str) -> sa.ColumnElement[bool]:
@@ -154,20 +147,67 @@ class QueuePage:
         return self.page < self.pages
 
 
+def _next_milestones(session: Session, order_ids: list[int]) -> dict[int, Milestone]:
+    """The unmet milestone due first of each order, for a page of orders, in one query."""
+    found: dict[int, Milestone] = {}
+    if not order_ids:
+        return found
+    for m in session.scalars(
+        sa.select(Milestone)
+        .where(Milestone.order_id.in_(order_ids), Milestone.met_at.is_(None), Milestone.due_at.is_not(None))
+        .order_by(Milestone.order_id, Milestone.due_at, Milestone.id)
+    ):
+        found.setdefault(m.order_id, m)
+    return found
+
+
+def _rows(session: Session, ids: list[int]) -> list[QueueRow]:
+    orders = {
+        o.id: o
+        for o in session.scalars(
+            sa.select(WorkOrder).where(WorkOrder.id.in_(ids)).options(sa.orm.joinedload(WorkOrder.assignee))
+        )
+    }
+    nexts = _next_milestones(session, ids)
+    out = []
+    for order_id in ids:
+        order, m = orders[order_id], nexts.get(order_id)
+        out.append(
+            QueueRow(
+                order,
+                order.assignee.name if order.assignee else None,
+                m.name if m else None,
+                m.due_at if m else None,
+                m.warn_at if m else None,
+            )
+        )
+    return out
+
+
 def queue_page(
     session: Session, org_id: int, flt: QueueFilter, page: int = 1, per_page: int = PAGE_SIZE
 ) -> QueuePage:
-    query = queue_query(org_id, flt)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    """A page of the queue in four queries whatever the number of open orders: the count, the
+    sorted ids of the page, those orders with their assignees, and their next milestones."""
+    now = clock.now()
+    nd = next_deadlines(org_id)
+    count = _filtered(
+        sa.select(sa.func.count(WorkOrder.id)).outerjoin(nd, nd.c.order_id == WorkOrder.id)
+        if flt.at_risk_only
+        else sa.select(sa.func.count(WorkOrder.id)),
+        org_id,
+        flt,
+        now,
+        nd,
+    )
+    total = session.scalar(count) or 0
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
-    result = session.execute(query.limit(per_page).offset((page - 1) * per_page))
-    rows = [QueueRow(o, tech, name, due, warn) for o, tech, name, due, warn in result]
-    return QueuePage(rows, page, pages, total)
+    ids = list(session.scalars(queue_query(org_id, flt, now).limit(per_page).offset((page - 1) * per_page)))
+    return QueuePage(_rows(session, ids), page, pages, total)
 
 
 def queue_row(session: Session, org_id: int, order_id: int) -> QueueRow | None:
-    """One order's row (for a live update of a single line)."""
-    query = queue_query(org_id, QueueFilter()).where(WorkOrder.id == order_id)
-    found = session.execute(query).first()
-    return QueueRow(*found) if found else None
+    """One order's row (for a live update of a single line); None once it left the queue."""
+    ids = list(session.scalars(queue_query(org_id, QueueFilter()).where(WorkOrder.id == order_id)))
+    return _rows(session, ids)[0] if ids else None

@@ -72,7 +72,7 @@ def test_another_organisation_hears_nothing(make_app, db, county):
 def test_postgres_notify_wakes_the_streams_of_other_processes(app, db, county, monkeypatch):
     """With the in-process wake-up off (as for a change made by a worker), NOTIFY alone wakes."""
     live.PostgresListener.ensure(db.get_bind().url.render_as_string(hide_password=False))
-    seen = live.FEED.wait(live.FEED.seq, 0.5)  # let the listener connect (it bumps once)
+    seen = live.FEED.wait(live.FEED.seq, 5)  # let the listener connect (it bumps once)
     monkeypatch.setattr(live, "LOCAL_WAKE", False)
     placed_order(county.org)
     db.commit()

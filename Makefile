@@ -56,5 +56,9 @@ $(PRISM):
 		npm install --silent --no-audit --no-fund --prefix .cache/prism @stoplight/prism-cli@5.14.2; \
 	else echo "npm not found: the Twilio contract test will be skipped"; fi
 
+# The README's pictures of the console (English and Chinese), rendered by Debian's Chromium.
+screenshots: $(DEV_STAMP) $(CATALOGS)
+	$(BIN)/python -m dispatch.console.screenshots docs
+
 clean:
 	rm -rf $(VENV) .cache dispatch.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,113 +1,160 @@
-"""Dispatcher pages. Every query is scoped to the user's organisation: another organisation's
-order is simply not found."""
+"""Dispatcher pages: the queue, the needs-location queue, the map and the live feed.
+
+Thin views over the packages below; every query is scoped to the user's organisation, so
+another organisation's order is simply not found. The work-order page is in order_views.py,
+the technicians in technician_views.py.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Response, current_app, jsonify, render_template, request, stream_with_context
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Optional
 
-from dispatch.auth.models import Role, User
+from dispatch import clock
+from dispatch.assign.models import Technician
+from dispatch.console import labels, live, mapdata, order_views, technician_views  # noqa: F401  (routes)
+from dispatch.console.blueprint import CONSOLE_ROLES, bp, locale
+from dispatch.console.queue import QueueFilter, queue_page, queue_row
 from dispatch.extensions import db
-from dispatch.orders import lifecycle
-from dispatch.orders.models import FINAL, Channel, WorkOrder
+from dispatch.orders.models import Status
 from dispatch.orders.service import get_order
-from dispatch.web import commit, roles_required
+from dispatch.web import roles_required
 
-bp = Blueprint("console", __name__, url_prefix="/console")
-
-CONSOLE_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
-PAGE_SIZE = 50
+__all__ = ["bp"]
 
 
-class TransitionForm(FlaskForm):
-    action = HiddenField(validators=[DataRequired()])
-    version = IntegerField(validators=[Optional()])
-    note = StringField(validators=[Optional()])
+def _emergency_types() -> frozenset[str]:
+    raw = current_app.config.get("CONSOLE_EMERGENCY_TYPES", "safety_accident")
+    return frozenset(code.strip() for code in raw.split(",") if code.strip())
 
 
-class HandoverForm(FlaskForm):
-    to_user = SelectField(coerce=int)
-    reason = StringField(validators=[DataRequired()])
-    version = IntegerField(validators=[Optional()])
-
-
-def _actor() -> lifecycle.Actor:
-    return lifecycle.Actor(Channel.CONSOLE, user_id=current_user.id)
+def _queue_context(flt: QueueFilter, title: str, endpoint: str):
+    page = queue_page(db.session, current_user.org_id, flt, request.args.get("page", 1, type=int))
+    technicians = db.session.execute(
+        sa.select(Technician.id, Technician.name)
+        .where(Technician.org_id == current_user.org_id)
+        .order_by(Technician.name)
+    ).all()
+    return render_template(
+        "console/queue.html",
+        page=page,
+        flt=flt,
+        title=title,
+        endpoint=endpoint,
+        now=clock.now(),
+        types=labels.type_choices(current_user.org.code, locale()),
+        statuses=[s.value for s in Status if s not in (Status.CLOSED, Status.CANCELLED)],
+        technicians=technicians,
+        last_event=live.last_event_id(db.session, current_user.org_id),
+        emergency_types=sorted(_emergency_types()),
+    )
 
 
 @bp.get("/")
 @roles_required(*CONSOLE_ROLES)
 def index():
-    page = max(request.args.get("page", 1, type=int), 1)
-    query = (
-        sa.select(WorkOrder)
-        .where(WorkOrder.org_id == current_user.org_id, WorkOrder.status.not_in(FINAL))
-        .order_by(WorkOrder.reported_at.desc())
-    )
-    orders = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    return render_template("console/index.html", orders=orders)
+    from flask_babel import gettext as _
+
+    return _queue_context(QueueFilter.from_args(request.args), _("Open work orders"), "console.index")
 
 
-@bp.get("/orders/<reference>")
+@bp.get("/needs-location")
 @roles_required(*CONSOLE_ROLES)
-def order(reference: str):
+def needs_location():
+    from flask_babel import gettext as _
+
+    flt = QueueFilter.from_args(request.args)
+    flt = QueueFilter(**{**flt.__dict__, "status": None, "statuses": (Status.NEEDS_LOCATION, Status.NEW)})
+    return _queue_context(flt, _("Orders waiting for a location"), "console.needs_location")
+
+
+@bp.get("/orders/<reference>/row")
+@roles_required(*CONSOLE_ROLES)
+def order_row(reference: str):
+    """One queue line, for the live update of a page (empty when the order left the queue)."""
     order = get_order(db.session, current_user.org_id, reference)
-    colleagues = db.session.scalars(
-        sa.select(User)
-        .where(User.org_id == current_user.org_id, User.active.is_(True))
-        .order_by(User.full_name)
-    ).all()
-    handover_form = HandoverForm(version=order.version)
-    handover_form.to_user.choices = [(u.id, u.full_name) for u in colleagues if u.id != order.owner_id]
+    row = queue_row(db.session, current_user.org_id, order.id)
+    if row is None:
+        return ""
+    return render_template("console/_queue_row.html", row=row, now=clock.now())
+
+
+@bp.get("/map")
+@roles_required(*CONSOLE_ROLES)
+def map_page():
     return render_template(
-        "console/order.html",
-        order=order,
-        actions=lifecycle.allowed_actions(order),
-        form=TransitionForm(version=order.version),
-        handover_form=handover_form,
+        "console/map.html",
+        tile_url=current_app.config.get("CONSOLE_TILE_URL", ""),
+        tile_attribution=current_app.config.get("CONSOLE_TILE_ATTRIBUTION", ""),
+        home=mapdata.home_view(current_user.org.code, db.session, current_user.org_id),
+        last_event=live.last_event_id(db.session, current_user.org_id),
+        emergency_types=sorted(_emergency_types()),
     )
 
 
-@bp.post("/orders/<reference>/transition")
+@bp.get("/map/data")
 @roles_required(*CONSOLE_ROLES)
-def transition(reference: str):
-    order = get_order(db.session, current_user.org_id, reference)
-    form = TransitionForm()
-    if not form.validate_on_submit():
-        flash(_("The form was incomplete or expired; please try again."), "error")
-        return redirect(url_for(".order", reference=reference))
-    lifecycle.transition(
-        db.session,
-        order,
-        form.action.data,
-        _actor(),
-        note=form.note.data or None,
-        expected_version=form.version.data,
+def map_data():
+    """Orders (points or grid clusters) and technicians within ``bbox=west,south,east,north``."""
+    bbox = mapdata.BBox.parse(request.args.get("bbox"))
+    org_id = current_user.org_id
+    return jsonify(
+        orders=mapdata.orders_in(db.session, org_id, bbox),
+        technicians=mapdata.technicians_in(db.session, org_id, bbox),
     )
-    commit()
-    flash(_("%(reference)s is now %(status)s.", reference=order.reference, status=order.status.value), "ok")
-    return redirect(url_for(".order", reference=reference))
 
 
-@bp.post("/orders/<reference>/handover")
+@bp.get("/map/sites")
 @roles_required(*CONSOLE_ROLES)
-def handover(reference: str):
-    order = get_order(db.session, current_user.org_id, reference)
-    form = HandoverForm()
-    form.to_user.choices = [
-        (u.id, u.full_name)
-        for u in db.session.scalars(sa.select(User).where(User.org_id == current_user.org_id)).all()
-    ]
-    if not form.validate_on_submit():
-        flash(_("Choose a colleague and give a reason for the handover."), "error")
-        return redirect(url_for(".order", reference=reference))
-    lifecycle.ensure_version(order, form.version.data)
-    lifecycle.handover(db.session, order, form.to_user.data, _actor(), form.reason.data)
-    commit()
-    flash(_("Responsibility handed over."), "ok")
-    return redirect(url_for(".order", reference=reference))
+def map_sites():
+    """Depots, service stations and built-up outlines: they do not move, the page asks once."""
+    return jsonify(
+        sites=mapdata.sites(db.session, current_user.org_id, locale()),
+        areas=mapdata.outlines(current_user.org.code),
+    )
+
+
+@bp.get("/live")
+@roles_required(*CONSOLE_ROLES)
+def live_feed():
+    """Server-sent events: the organisation's timeline events as they happen."""
+    org_id = current_user.org_id
+    emergency = _emergency_types()
+    after = request.headers.get("Last-Event-ID", type=int) or request.args.get("after", type=int)
+    if after is None:
+        after = live.last_event_id(db.session, org_id)
+    config = current_app.config
+    engine_url = db.engine.url
+    if engine_url.get_backend_name() == "postgresql":
+        live.PostgresListener.ensure(engine_url.render_as_string(hide_password=False))
+        poll_s = float(config.get("CONSOLE_FALLBACK_POLL_S", 10))
+    else:
+        poll_s = float(config.get("CONSOLE_POLL_INTERVAL_S", 0.5))
+    db.session.remove()
+
+    def read(after_id: int):
+        try:
+            batch = live.events_after(db.session, org_id, after_id, emergency)
+        finally:
+            db.session.remove()  # never hold a connection (or an SQLite snapshot) between polls
+        return [
+            (
+                e,
+                {
+                    "kind_label": labels.label(labels.EVENT, e.kind),
+                    "status_label": labels.label(labels.STATUS, e.status),
+                    "type_label": labels.type_name(e.type_code, locale()),
+                },
+            )
+            for e in batch
+        ]
+
+    body = live.stream(
+        read, after, lifetime_s=float(config.get("CONSOLE_SSE_LIFETIME_S", 300)), poll_s=poll_s
+    )
+    return Response(
+        stream_with_context(body),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -179,6 +179,8 @@ class Milestone(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("order_id", "name", name="uq_milestone_order_name"),
         sa.Index("ix_milestone_open_due", "met_at", "due_at"),
+        # An order's next unmet deadline in one index probe (the console's queue and map).
+        sa.Index("ix_milestone_order_open_due", "order_id", "met_at", "due_at", "warn_at"),
     )
 
 

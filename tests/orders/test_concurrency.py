@@ -95,15 +95,16 @@ def test_two_dispatchers_posting_the_same_form_the_second_gets_409(app, db, clie
 
     client.post("/login", data={"username": "one", "password": "password123"})
     first = client.post(
-        f"/console/orders/{reference}/transition", data={"action": "accept", "version": version}
+        f"/console/orders/{reference}/transition",
+        data={"action": "hold", "note": "waiting for a permit", "version": version},
     )
     assert first.status_code == 302
     second = client.post(
         f"/console/orders/{reference}/transition",
-        data={"action": "cancel", "version": version},
+        data={"action": "cancel", "note": "duplicate", "version": version},
         headers={"Accept": "application/json"},
     )
     assert second.status_code == 409
     assert "changed by someone else" in second.get_json()["error"]
     db.rollback()  # end the read snapshot: see what the others committed
-    assert db.get(WorkOrder, order.id).status is Status.ACCEPTED
+    assert db.get(WorkOrder, order.id).status is Status.ON_HOLD

@@ -1,0 +1,146 @@
+"""The words the console shows for codes: states, channels, milestones, timeline events, zones.
+
+Codes stay codes in the database and in URLs; these lazy texts are what a person reads, in their
+language. A code without a label (a new event kind from another package) is shown as it is.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from dispatch.sla.service import rulebook
+
+STATUS = {
+    "new": _l("new"),
+    "located": _l("located"),
+    "needs_location": _l("needs location"),
+    "queued": _l("queued"),
+    "offered": _l("offered"),
+    "accepted": _l("accepted"),
+    "en_route": _l("on the way"),
+    "on_site": _l("on site"),
+    "work_done": _l("work done"),
+    "signed": _l("signed"),
+    "approved": _l("approved"),
+    "closed": _l("closed"),
+    "on_hold": _l("on hold"),
+    "cancelled": _l("cancelled"),
+}
+
+CHANNEL = {
+    "phone": _l("phone"),
+    "web": _l("web form"),
+    "sms": _l("SMS"),
+    "open311": _l("Open311"),
+    "api": _l("API"),
+    "letter": _l("letter"),
+    "scheduled": _l("scheduled"),
+    "console": _l("console"),
+    "system": _l("system"),
+}
+
+MILESTONE = {
+    "reply": _l("reply to the customer"),
+    "contact": _l("contact the customer"),
+    "warning_sign": _l("warning sign on site"),
+    "arrive": _l("on site"),
+    "review": _l("review"),
+    "install_start": _l("installation starts"),
+    "resolve": _l("resolved"),
+}
+
+#: Deadline state of an order (its next due milestone) and of each milestone.
+SLA_STATE = {
+    "on_track": _l("on track"),
+    "at_risk": _l("at risk"),
+    "breached": _l("breached"),
+    "none": _l("no deadline running"),
+    "waiting": _l("waiting"),
+    "pending": _l("on track"),
+    "met": _l("met"),
+    "met_late": _l("met late"),
+}
+
+#: Where an order's position came from, and how exact it is (geo's codes).
+LOCATION_SOURCE = {
+    "given": _l("coordinates given"),
+    "registry": _l("customer registry"),
+    "gazetteer": _l("gazetteer"),
+    "geocoder": _l("geocoder"),
+    "pin": _l("pin on the map"),
+    "depot": _l("home depot"),
+    "console": _l("set by a dispatcher"),
+}
+PRECISION = {
+    "exact": _l("exact"),
+    "building": _l("building"),
+    "intersection": _l("intersection"),
+    "street": _l("street"),
+    "landmark": _l("landmark"),
+    "village": _l("village"),
+    "town": _l("town"),
+    "community": _l("residential community"),
+    "county": _l("county"),
+}
+SEND_STATE = {
+    "queued": _l("waiting to be sent"),
+    "sending": _l("sending"),
+    "uncertain": _l("being checked"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "delivered": _l("delivered"),
+    "undelivered": _l("not delivered"),
+}
+
+ZONE = {"built_up": _l("built-up area"), "outside": _l("outside the built-up area")}
+
+DUTY = {"on_duty": _l("on duty"), "off_duty": _l("off duty"), "on_leave": _l("on leave")}
+
+EVENT = {
+    "created": _l("report taken"),
+    "locate": _l("placed"),
+    "relocated": _l("moved on the map"),
+    "need_location": _l("needs a location"),
+    "queue": _l("queued"),
+    "offer": _l("offered"),
+    "offer_lapsed": _l("offer lapsed"),
+    "accept": _l("accepted"),
+    "unassign": _l("unassigned"),
+    "depart": _l("on the way"),
+    "arrive": _l("arrived"),
+    "complete": _l("work done"),
+    "sign": _l("signed"),
+    "approve": _l("approved"),
+    "close": _l("closed"),
+    "hold": _l("put on hold"),
+    "resume": _l("resumed"),
+    "cancel": _l("cancelled"),
+    "reopen": _l("reopened"),
+    "note": _l("note"),
+    "handover": _l("handed over"),
+    "sms_sent": _l("message to the customer"),
+    "due_changed": _l("due time changed"),
+    "breached": _l("deadline breached"),
+}
+
+
+def label(table: dict, code) -> str:
+    """The label of ``code`` (an enum or a string) in ``table``; the code itself when unknown."""
+    if code is None:
+        return ""
+    key = getattr(code, "value", code)
+    text = table.get(key)
+    return str(text) if text is not None else str(key)
+
+
+def type_name(code: str, locale: str) -> str:
+    """A report type's name from the rule book, in the reader's language."""
+    try:
+        type_def = rulebook().type(code)
+    except LookupError:
+        return code
+    return type_def.name_zh if locale.startswith("zh") else type_def.name_en
+
+
+def type_choices(org_code: str, locale: str) -> list[tuple[str, str]]:
+    return [(t.code, type_name(t.code, locale)) for t in rulebook().types_for_org(org_code)]

@@ -1,0 +1,245 @@
+"""The work-order page, its printable dispatch ticket (派工单) and the console's own actions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from dispatch import clock
+from dispatch.auth.models import User
+from dispatch.console import actions as order_actions
+from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
+from dispatch.console.forms import HandoverForm, MessageForm, NoteForm, PinForm, TransitionForm
+from dispatch.console.labels import STATUS, label
+from dispatch.errors import DomainError
+from dispatch.extensions import db
+from dispatch.geo.placing import place_order
+from dispatch.orders import lifecycle
+from dispatch.orders.models import Event, WorkOrder
+from dispatch.orders.service import get_order
+from dispatch.sla.plan import milestone_state
+from dispatch.sla.service import promised
+from dispatch.sms import outbox
+from dispatch.sms.models import InboundMessage, OutboxMessage
+from dispatch.web import commit, roles_required
+
+#: Transitions a dispatcher may make from the console; the others happen through the technician,
+#: the customer, or the packages that own them (assignment, reports).
+CONSOLE_TRANSITIONS = ("hold", "resume", "cancel")
+
+
+def _colleagues(order: WorkOrder) -> list[tuple[int, str]]:
+    users = db.session.scalars(
+        sa.select(User)
+        .where(User.org_id == current_user.org_id, User.active.is_(True))
+        .order_by(User.full_name)
+    )
+    return [(u.id, u.full_name) for u in users if u.id != order.owner_id]
+
+
+def _load(reference: str) -> WorkOrder:
+    order = get_order(db.session, current_user.org_id, reference)
+    db.session.execute(
+        sa.select(WorkOrder)
+        .where(WorkOrder.id == order.id)
+        .options(
+            selectinload(WorkOrder.events).selectinload(Event.actor_user),
+            selectinload(WorkOrder.events).selectinload(Event.actor_technician),
+            selectinload(WorkOrder.milestones),
+        )
+    ).scalar_one()
+    return order
+
+
+def _sms_thread(order: WorkOrder) -> list[dict]:
+    out = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.work_order_id == order.id)).all()
+    inbound = db.session.scalars(
+        sa.select(InboundMessage).where(InboundMessage.work_order_id == order.id)
+    ).all()
+    thread = [
+        {
+            "at": m.created_at,
+            "out": True,
+            "who": m.recipient,
+            "body": m.body,
+            "state": m.state.value,
+            "delivery": m.delivery_status,
+        }
+        for m in out
+    ] + [
+        {"at": m.received_at, "out": False, "who": m.sender, "body": m.body, "state": None, "delivery": None}
+        for m in inbound
+    ]
+    return sorted(thread, key=lambda item: item["at"])
+
+
+def _due_changes(order: WorkOrder) -> dict[str, list[dict]]:
+    """Every change of a due time (``due_changed`` events), by milestone: who, when, why, old → new."""
+    changes: dict[str, list[dict]] = {}
+    for event in order.events:
+        if event.kind != "due_changed":
+            continue
+        data = event.data or {}
+        old, new = data.get("old_due_at", data.get("old")), data.get("new_due_at", data.get("new"))
+        changes.setdefault(data.get("milestone", ""), []).append(
+            {
+                "at": event.at,
+                "who": event.actor_user.full_name if event.actor_user else event.channel.value,
+                "why": event.note or data.get("reason") or "",
+                "old": clock.parse(old) if isinstance(old, str) else None,
+                "new": clock.parse(new) if isinstance(new, str) else None,
+            }
+        )
+    return changes
+
+
+def _forms(order: WorkOrder) -> dict:
+    handover = HandoverForm(version=order.version)
+    handover.to_user.choices = _colleagues(order)
+    return {
+        "transition": TransitionForm(version=order.version),
+        "handover": handover,
+        "note": NoteForm(),
+        "message": MessageForm(),
+        "pin": PinForm(version=order.version),
+    }
+
+
+@bp.get("/orders/<reference>")
+@roles_required(*CONSOLE_ROLES)
+def order(reference: str):
+    order = _load(reference)
+    now = clock.now()
+    duplicates = db.session.scalars(
+        sa.select(WorkOrder).where(WorkOrder.duplicate_of_id == order.id, WorkOrder.org_id == order.org_id)
+    ).all()
+    return render_template(
+        "console/order.html",
+        order=order,
+        now=now,
+        states={m.id: milestone_state(m, now=now, met_at=m.met_at).value for m in order.milestones},
+        due_changes=_due_changes(order),
+        promised=promised(order),
+        sms=_sms_thread(order),
+        duplicates=duplicates,
+        slots=order_actions.available(order, current_user),
+        slot_titles=order_actions.SLOT_TITLES,
+        forms=_forms(order),
+        last_event=max((e.id for e in order.events), default=0),
+    )
+
+
+@bp.get("/orders/<reference>/ticket")
+@roles_required(*CONSOLE_ROLES)
+def ticket(reference: str):
+    order = _load(reference)
+    return render_template("console/ticket.html", order=order, now=clock.now(), promised=promised(order))
+
+
+def _back(reference: str):
+    return redirect(url_for(".order", reference=reference))
+
+
+@bp.post("/orders/<reference>/transition")
+@roles_required(*CONSOLE_ROLES)
+def transition(reference: str):
+    order = get_order(db.session, current_user.org_id, reference)
+    form = TransitionForm()
+    if not form.validate_on_submit() or form.action.data not in CONSOLE_TRANSITIONS:
+        flash(_("The form was incomplete or expired; please try again."), "error")
+        return _back(reference)
+    if form.action.data in ("hold", "cancel") and not (form.note.data or "").strip():
+        flash(_("Give a reason to put an order on hold or cancel it."), "error")
+        return _back(reference)
+    lifecycle.transition(
+        db.session,
+        order,
+        form.action.data,
+        actor(),
+        note=form.note.data or None,
+        expected_version=form.version.data,
+    )
+    commit()
+    flash(
+        _("%(reference)s is now: %(status)s.", reference=order.reference, status=label(STATUS, order.status)),
+        "ok",
+    )
+    return _back(reference)
+
+
+@bp.post("/orders/<reference>/handover")
+@roles_required(*CONSOLE_ROLES)
+def handover(reference: str):
+    order = get_order(db.session, current_user.org_id, reference)
+    form = HandoverForm()
+    form.to_user.choices = _colleagues(order)
+    if not form.validate_on_submit():
+        flash(_("Choose a colleague and give a reason for the handover."), "error")
+        return _back(reference)
+    lifecycle.ensure_version(order, form.version.data)
+    lifecycle.handover(db.session, order, form.to_user.data, actor(), form.reason.data)
+    commit()
+    flash(_("Responsibility handed over."), "ok")
+    return _back(reference)
+
+
+@bp.post("/orders/<reference>/note")
+@roles_required(*CONSOLE_ROLES)
+def note(reference: str):
+    order = get_order(db.session, current_user.org_id, reference)
+    form = NoteForm()
+    if not form.validate_on_submit() or not form.text.data.strip():
+        flash(_("Write the note first (at most 2000 characters)."), "error")
+        return _back(reference)
+    lifecycle.record(db.session, order, "note", actor(), note=form.text.data.strip())
+    commit()
+    flash(_("Note added."), "ok")
+    return _back(reference)
+
+
+@bp.post("/orders/<reference>/message")
+@roles_required(*CONSOLE_ROLES)
+def message(reference: str):
+    """A text to the reporter, through the outbox (sent by the worker), logged on the timeline."""
+    order = get_order(db.session, current_user.org_id, reference)
+    form = MessageForm()
+    if not order.reporter_phone:
+        raise DomainError(_("This report has no phone number to write to."))
+    if not form.validate_on_submit() or not form.body.data.strip():
+        flash(_("Write the message first (at most 300 characters)."), "error")
+        return _back(reference)
+    body = form.body.data.strip()
+    sent = outbox.enqueue(
+        db.session,
+        to=order.reporter_phone,
+        body=body,
+        kind="console_message",
+        org_id=order.org_id,
+        work_order_id=order.id,
+        language=order.reporter_language,
+    )
+    lifecycle.record(db.session, order, "sms_sent", actor(), note=body, data={"outbox_id": sent.id})
+    commit()
+    flash(_("Message queued for sending."), "ok")
+    return _back(reference)
+
+
+@bp.post("/orders/<reference>/place")
+@roles_required(*CONSOLE_ROLES)
+def place(reference: str):
+    """The dispatcher's pin: the order's position, zone, nearest depot and deadlines follow it."""
+    order = get_order(db.session, current_user.org_id, reference)
+    form = PinForm()
+    if not form.validate_on_submit():
+        flash(_("Put the pin on the map first."), "error")
+        return _back(reference)
+    lifecycle.ensure_version(order, form.version.data)
+    place_order(
+        db.session, order, form.lat.data, form.lon.data, source="pin", precision="exact", actor=actor()
+    )
+    commit()
+    flash(_("Location corrected; deadlines recomputed."), "ok")
+    return _back(reference)

@@ -1,0 +1,213 @@
+"""The dispatcher's queue: open orders sorted by their next due milestone, filtered and searched.
+
+A page costs four queries whatever the number of open orders: the count, the page's order ids
+sorted by their next due time in the database, those orders with their assignees, and their next
+milestones (name, due and warning times).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+from sqlalchemy.orm import Session
+
+from dispatch import clock
+from dispatch.orders.models import FINAL, Milestone, Status, WorkOrder
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    type_code: str | None = None
+    status: str | None = None
+    zone: str | None = None
+    technician_id: int | None = None
+    at_risk_only: bool = False
+    search: str | None = None
+    statuses: tuple[Status, ...] = field(default=())
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilter:
+        status = args.get("status") or None
+        if status is not None and status not in {s.value for s in Status}:
+            status = None
+        return cls(
+            type_code=args.get("type") or None,
+            status=status,
+            zone=args.get("zone") if args.get("zone") in ("built_up", "outside") else None,
+            technician_id=args.get("technician", type=int),
+            at_risk_only=args.get("at_risk") in ("1", "on", "true"),
+            search=(args.get("q") or "").strip()[:100] or None,
+        )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    order: WorkOrder
+    assignee_name: str | None
+    next_name: str | None
+    next_due_at: datetime | None
+    next_warn_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        """on_track, at_risk (past the warning share), breached, or none (no clock running)."""
+        if self.next_due_at is None:
+            return "none"
+        if now > self.next_due_at:
+            return "breached"
+        if self.next_warn_at is not None and now >= self.next_warn_at:
+            return "at_risk"
+        return "on_track"
+
+
+def next_deadlines(org_id: int) -> sa.Subquery:
+    """Per open order of ``org_id``: the earliest due and warning times of its running, unmet
+    milestones (``order_id``, ``due_at``, ``warn_at``). One grouped pass over the covering index
+    (order_id, met_at, due_at, warn_at), joined to the orders — no per-order probing."""
+    open_orders = sa.select(WorkOrder.id).where(WorkOrder.org_id == org_id, WorkOrder.status.not_in(FINAL))
+    return (
+        sa.select(
+            Milestone.order_id,
+            sa.func.min(Milestone.due_at).label("due_at"),
+            sa.func.min(Milestone.warn_at).label("warn_at"),
+        )
+        .where(Milestone.order_id.in_(open_orders), Milestone.met_at.is_(None), Milestone.due_at.is_not(None))
+        .group_by(Milestone.order_id)
+        .subquery("next_deadline")
+    )
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _filtered(query: sa.Select, org_id: int, flt: QueueFilter, now: datetime, nd: sa.Subquery) -> sa.Select:
+    query = query.where(WorkOrder.org_id == org_id, WorkOrder.status.not_in(FINAL))
+    if flt.statuses:
+        query = query.where(WorkOrder.status.in_(flt.statuses))
+    if flt.type_code:
+        query = query.where(WorkOrder.type_code == flt.type_code)
+    if flt.status:
+        query = query.where(WorkOrder.status == Status(flt.status))
+    if flt.zone:
+        query = query.where(WorkOrder.zone == flt.zone)
+    if flt.technician_id:
+        query = query.where(WorkOrder.assignee_id == flt.technician_id)
+    if flt.at_risk_only:
+        # At risk or breached: some running milestone is past its warning time.
+        query = query.where(nd.c.warn_at <= now)
+    if flt.search:
+        query = query.where(_search_clause(flt.search))
+    return query
+
+
+def queue_query(org_id: int, flt: QueueFilter, now: datetime | None = None) -> sa.Select:
+    """Order ids with their next due time, soonest first; orders with no running clock last,
+    ties by report time. Only ids are sorted (SQLite's sorter then carries three columns, not
+    the whole order)."""
+    now = now or clock.now()
+    nd = next_deadlines(org_id)
+    query = sa.select(WorkOrder.id).outerjoin(nd, nd.c.order_id == WorkOrder.id)
+    query = _filtered(query, org_id, flt, now, nd)
+    return query.order_by(nd.c.due_at.is_(None), nd.c.due_at, WorkOrder.reported_at, WorkOrder.id)
+
+
+def _search_clause(text: str) -> sa.ColumnElement[bool]:
+    """A reference (WO-2026-000123, or its number), a phone number (any digits of it), an address."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    clauses = [
+        WorkOrder.reference.ilike(f"%{escaped}%", escape="\\"),
+        WorkOrder.address.ilike(f"%{escaped}%", escape="\\"),
+    ]
+    digits = _digits(text)
+    if len(digits) >= 4:
+        # Numbers are stored in E.164: 13812345678 is found as +8613812345678.
+        clauses.append(WorkOrder.reporter_phone.like(f"%{digits.lstrip('0')}%"))
+    return sa.or_(*clauses)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _next_milestones(session: Session, order_ids: list[int]) -> dict[int, Milestone]:
+    """The unmet milestone due first of each order, for a page of orders, in one query."""
+    found: dict[int, Milestone] = {}
+    if not order_ids:
+        return found
+    for m in session.scalars(
+        sa.select(Milestone)
+        .where(Milestone.order_id.in_(order_ids), Milestone.met_at.is_(None), Milestone.due_at.is_not(None))
+        .order_by(Milestone.order_id, Milestone.due_at, Milestone.id)
+    ):
+        found.setdefault(m.order_id, m)
+    return found
+
+
+def _rows(session: Session, ids: list[int]) -> list[QueueRow]:
+    orders = {
+        o.id: o
+        for o in session.scalars(
+            sa.select(WorkOrder).where(WorkOrder.id.in_(ids)).options(sa.orm.joinedload(WorkOrder.assignee))
+        )
+    }
+    nexts = _next_milestones(session, ids)
+    out = []
+    for order_id in ids:
+        order, m = orders[order_id], nexts.get(order_id)
+        out.append(
+            QueueRow(
+                order,
+                order.assignee.name if order.assignee else None,
+                m.name if m else None,
+                m.due_at if m else None,
+                m.warn_at if m else None,
+            )
+        )
+    return out
+
+
+def queue_page(
+    session: Session, org_id: int, flt: QueueFilter, page: int = 1, per_page: int = PAGE_SIZE
+) -> QueuePage:
+    """A page of the queue in four queries whatever the number of open orders: the count, the
+    sorted ids of the page, those orders with their assignees, and their next milestones."""
+    now = clock.now()
+    nd = next_deadlines(org_id)
+    count = _filtered(
+        sa.select(sa.func.count(WorkOrder.id)).outerjoin(nd, nd.c.order_id == WorkOrder.id)
+        if flt.at_risk_only
+        else sa.select(sa.func.count(WorkOrder.id)),
+        org_id,
+        flt,
+        now,
+        nd,
+    )
+    total = session.scalar(count) or 0
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    ids = list(session.scalars(queue_query(org_id, flt, now).limit(per_page).offset((page - 1) * per_page)))
+    return QueuePage(_rows(session, ids), page, pages, total)
+
+
+def queue_row(session: Session, org_id: int, order_id: int) -> QueueRow | None:
+    """One order's row (for a live update of a single line); None once it left the queue."""
+    ids = list(session.scalars(queue_query(org_id, QueueFilter()).where(WorkOrder.id == order_id)))
+    return _rows(session, ids)[0] if ids else None

@@ -1,0 +1,74 @@
+/* The dispatcher's map: orders by deadline state, technicians by duty status, sites, outlines.
+   Only what is in view is fetched; many orders come back as server-side grid clusters. */
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  var TEXT = JSON.parse(el.dataset.text);
+  var home = el.dataset.home.split(",").map(Number);
+  var map = L.map(el, { zoomControl: true, maxZoom: 19 });
+  if (el.dataset.tiles) {
+    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
+  } else {
+    el.classList.add("plain");
+  }
+  map.fitBounds([[home[1], home[0]], [home[3], home[2]]]);
+
+  var orderUrl = el.dataset.orderUrl;
+  var points = L.markerClusterGroup({ maxClusterRadius: 40, chunkedLoading: true });
+  var grid = L.layerGroup(), techs = L.layerGroup(), sites = L.layerGroup();
+  map.addLayer(points); map.addLayer(grid); map.addLayer(techs); map.addLayer(sites);
+
+  function esc(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
+
+  fetch(el.dataset.sitesUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+    L.geoJSON(data.areas, { style: { color: "#1f6feb", weight: 2, fillOpacity: 0.05 }, interactive: false }).addTo(map);
+    data.sites.forEach(function (s) {
+      L.marker([s.lat, s.lon], { icon: L.divIcon({ className: "site-icon " + s.kind, iconSize: [14, 14] }), title: s.name })
+        .bindTooltip(esc(s.name)).addTo(sites);
+    });
+  });
+
+  var pending = null;
+  function load() {
+    var b = map.getBounds();
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
+    if (pending) pending.abort();
+    pending = new AbortController();
+    fetch(el.dataset.dataUrl + "?bbox=" + bbox, { credentials: "same-origin", signal: pending.signal })
+      .then(function (r) { return r.json(); })
+      .then(draw)
+      .catch(function () {});
+  }
+  function draw(data) {
+    points.clearLayers(); grid.clearLayers(); techs.clearLayers();
+    var orders = data.orders;
+    document.getElementById("map-count").textContent = orders.total + " " + TEXT.orders;
+    if (orders.points) {
+      points.addLayers(orders.points.map(function (p) {
+        var m = L.circleMarker([p.lat, p.lon], { radius: 7, className: "order-marker st-" + p.state, weight: 2 });
+        m.options.ref = p.ref;
+        m.bindPopup('<a href="' + orderUrl.replace("REF", encodeURIComponent(p.ref)) + '">' + esc(p.ref) + "</a><br>" +
+          esc(TEXT.status) + ": " + esc(p.status) + (p.due ? "<br>" + esc(TEXT.due) + ": " + esc(new Date(p.due).toLocaleString()) : ""));
+        return m;
+      }));
+    } else {
+      orders.clusters.forEach(function (c) {
+        var size = 26 + Math.min(24, Math.round(Math.log(c.count) * 4));
+        L.marker([c.lat, c.lon], {
+          icon: L.divIcon({ className: "grid-cluster st-" + c.state, html: "<span>" + c.count + "</span>", iconSize: [size, size] })
+        }).on("click", function () { map.setView([c.lat, c.lon], map.getZoom() + 2); }).addTo(grid);
+      });
+    }
+    data.technicians.forEach(function (t) {
+      L.marker([t.lat, t.lon], { icon: L.divIcon({ className: "tech-icon " + t.duty, iconSize: [12, 12] }), title: t.name })
+        .bindTooltip(esc(t.name)).addTo(techs);
+    });
+  }
+  map.on("moveend", load);
+  load();
+  document.addEventListener("console:event", function () {
+    clearTimeout(window.__mapReload);
+    window.__mapReload = setTimeout(load, 500);
+  });
+  window.dispatchMap = map;
+})();

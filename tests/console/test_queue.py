@@ -1,0 +1,104 @@
+"""The queue: open orders by next deadline, states, filters, search, paging, one organisation."""
+
+from datetime import timedelta
+
+from dispatch import clock
+from dispatch.console.queue import QueueFilter, queue_page
+from dispatch.orders.lifecycle import Actor, transition
+from tests.console.conftest import placed_order
+from tests.factories import make_order
+
+
+def test_sorted_by_the_next_due_milestone_with_states(db, county):
+    clock.freeze(clock.now())
+    leak = placed_order(
+        county.org, reported_at=clock.now() - timedelta(minutes=50)
+    )  # on site in 1 h: at risk
+    accident = placed_order(county.org, type_code="safety_accident")  # 30 min
+    old = placed_order(county.org, reported_at=clock.now() - timedelta(hours=2))  # breached
+    waiting = make_order(county.org, type_code="water_leak")  # unplaced: strictest deadlines from now
+    page = queue_page(db, county.org.id, QueueFilter())
+    refs = [r.order.reference for r in page.rows]
+    assert refs == [old.reference, leak.reference, accident.reference, waiting.reference]
+    states = [r.state(clock.now()) for r in page.rows]
+    assert states == ["breached", "at_risk", "on_track", "on_track"]
+    assert page.rows[0].next_name == "arrive"
+
+
+def test_closed_orders_and_other_organisations_are_not_in_the_queue(db, county):
+    mine = placed_order(county.org)
+    transition(db, placed_order(county.org), "cancel", Actor.system())
+    placed_order(county.other, type_code="vehicle_body_fault")
+    assert [r.order.id for r in queue_page(db, county.org.id, QueueFilter()).rows] == [mine.id]
+
+
+def test_filters_and_at_risk_only(db, county):
+    clock.freeze(clock.now())
+    leak = placed_order(
+        county.org, reported_at=clock.now() - timedelta(minutes=55), assignee_id=county.tech.id
+    )
+    accident = placed_order(county.org, type_code="safety_accident", lat=32.9, lon=112.9)
+    assert [
+        r.order.id for r in queue_page(db, county.org.id, QueueFilter(type_code="safety_accident")).rows
+    ] == [accident.id]
+    assert [r.order.id for r in queue_page(db, county.org.id, QueueFilter(at_risk_only=True)).rows] == [
+        leak.id
+    ]
+    assert [
+        r.order.id for r in queue_page(db, county.org.id, QueueFilter(technician_id=county.tech.id)).rows
+    ] == [leak.id]
+    assert queue_page(db, county.org.id, QueueFilter(zone="outside")).rows[0].order.id == accident.id
+    assert queue_page(db, county.org.id, QueueFilter(status="queued")).total == 0
+
+
+def test_search_by_reference_phone_or_address(db, county):
+    a = placed_order(county.org, reporter_phone="+8613812345678", address="新华路12号")
+    b = placed_order(county.org, reporter_phone="+8613900000000", address="Hanhua Road 100%")
+    assert [r.order.id for r in queue_page(db, county.org.id, QueueFilter(search="13812345678")).rows] == [
+        a.id
+    ]
+    assert [r.order.id for r in queue_page(db, county.org.id, QueueFilter(search="新华路")).rows] == [a.id]
+    assert [r.order.id for r in queue_page(db, county.org.id, QueueFilter(search=b.reference)).rows] == [b.id]
+    # LIKE wildcards typed by a user are taken literally.
+    assert [r.order.id for r in queue_page(db, county.org.id, QueueFilter(search="100%")).rows] == [b.id]
+    assert queue_page(db, county.org.id, QueueFilter(search="_")).total == 0
+
+
+def test_pages(db, county):
+    for _ in range(5):
+        placed_order(county.org)
+    first = queue_page(db, county.org.id, QueueFilter(), page=1, per_page=2)
+    last = queue_page(db, county.org.id, QueueFilter(), page=99, per_page=2)
+    assert (first.total, first.pages, len(first.rows), first.has_next) == (5, 3, 2, True)
+    assert (last.page, len(last.rows), last.has_next, last.has_prev) == (3, 1, False, True)
+
+
+def test_queue_page_renders_countdowns_type_names_and_escapes_text(client, auth, db, county):
+    order = placed_order(county.org, address="<script>alert('x')</script>")
+    auth.login("disp")
+    html = client.get("/console/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert (
+        order.reference in html
+        and 'class="countdown"' in html
+        and "Water leak" in html.replace("water leak", "Water leak")
+    )
+    assert "<script>alert('x')</script>" not in html and "&lt;script&gt;" in html
+    zh = client.get("/console/?q=" + order.reference, headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    assert "供水管网" in zh
+
+
+def test_needs_location_queue_lists_unplaced_orders(client, auth, db, county):
+    unplaced = make_order(county.org)
+    transition(db, unplaced, "need_location", Actor.system())
+    placed = placed_order(county.org)
+    db.commit()
+    auth.login("disp")
+    html = client.get("/console/needs-location").get_data(as_text=True)
+    assert unplaced.reference in html and placed.reference not in html
+
+
+def test_bad_filter_values_are_ignored(client, auth, county):
+    auth.login("disp")
+    assert client.get("/console/?status=bogus&zone=mars&technician=x&page=-3").status_code == 200

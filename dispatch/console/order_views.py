@@ -221,7 +221,8 @@ def message(reference: str):
         work_order_id=order.id,
         language=order.reporter_language,
     )
-    lifecycle.record(db.session, order, "sms_sent", actor(), note=body, data={"outbox_id": sent.id})
+    # A message to the customer is the recorded reply that meets a `reply` / `contact` deadline.
+    lifecycle.record(db.session, order, "customer_replied", actor(), note=body, data={"outbox_id": sent.id})
     commit()
     flash(_("Message queued for sending."), "ok")
     return _back(reference)

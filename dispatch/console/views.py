@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from dispatch import clock
 from dispatch.assign.models import Technician
-from dispatch.console import labels, live, mapdata, order_views, technician_views  # noqa: F401  (routes)
+from dispatch.console import labels, live, mapdata, order_views, progress, technician_views  # noqa: F401  (routes)
 from dispatch.console.blueprint import CONSOLE_ROLES, bp, locale
 from dispatch.console.queue import QueueFilter, queue_page, queue_row
 from dispatch.extensions import db

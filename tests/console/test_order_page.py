@@ -107,7 +107,7 @@ def test_note_and_message_go_to_the_timeline_and_the_outbox(client, auth, db, co
     client.post(f"/console/orders/{order.reference}/note", data={"text": "caller rang again"})
     client.post(f"/console/orders/{order.reference}/message", data={"body": "维修人员已出发"})
     client.post(f"/console/orders/{order.reference}/message", data={"body": "x" * 301})
-    assert _events(db, order)[-2:] == ["note", "sms_sent"]
+    assert _events(db, order)[-2:] == ["note", "customer_replied"]
     sent = db.query(OutboxMessage).filter_by(work_order_id=order.id).all()
     assert [(m.recipient, m.body, m.kind) for m in sent] == [
         ("+8613812345678", "维修人员已出发", "console_message")

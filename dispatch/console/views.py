@@ -115,17 +115,6 @@ def map_page():
         home=mapdata.home_view(current_user.org.code, db.session, current_user.org_id),
         last_event=live.last_event_id(db.session, current_user.org_id),
         emergency_types=sorted(_emergency_types()),
-        dispatch_alerts=assign_alerts.open_alerts(db.session, current_user.org_id)[:ALERTS_SHOWN],
-        delivery_alerts=delivery,
-        alert_refs=dict(
-            db.session.execute(
-                sa.select(WorkOrder.id, WorkOrder.reference).where(
-                    WorkOrder.org_id == current_user.org_id,
-                    WorkOrder.id.in_([a.work_order_id for a in delivery if a.work_order_id]),
-                )
-            ).all()
-        ),
-        describe_alert=assign_alerts.describe,
     )
 
 

@@ -245,3 +245,27 @@ def test_reclassify_without_a_reason_is_refused(client, auth, db, order):
         headers=EN,
     )
     assert _fresh(db, order).severity is None
+
+
+def test_the_queue_shows_assignment_and_delivery_alerts(client, auth, db, county, order, foreign):
+    from dispatch.assign.alerts import NO_CANDIDATES, raise_alert
+    from dispatch.sms.alerts import DeliveryAlert
+
+    transition(db, foreign, "queue", Actor.system())
+    raise_alert(db, order, NO_CANDIDATES, "nobody free")
+    raise_alert(db, foreign, NO_CANDIDATES, "nobody free")
+    sms = OutboxMessage(recipient="+8613812345678", body="x", work_order_id=order.id, org_id=county.org.id)
+    db.add(sms)
+    db.flush()
+    db.add(
+        DeliveryAlert(
+            org_id=county.org.id, outbox_message_id=sms.id, work_order_id=order.id,
+            recipient=sms.recipient, reason="unreachable", error_code="30003",
+        )
+    )  # fmt: skip
+    db.commit()
+    auth.login("disp")
+    html = client.get("/console/", headers=EN).get_data(as_text=True)
+    assert 'id="alerts"' in html and "Nobody is free to take this job" in html
+    assert "could not be delivered" in html and "30003" in html
+    assert foreign.reference not in html

@@ -21,6 +21,7 @@ from dispatch.console import (  # noqa: F401  (routes)
     live,
     mapdata,
     order_views,
+    phone_views,
     technician_views,
 )
 from dispatch.console.blueprint import CONSOLE_ROLES, bp, locale

@@ -1,6 +1,12 @@
 """The assignment slot of the work-order page: assign or reassign to a ranked candidate, record an
 acceptance made by phone, broadcast the job. Each form posts here; the operations are
-:mod:`dispatch.assign.dispatcher`'s, ranked by :mod:`dispatch.assign.ranking`.
+:mod:`dispatch.assign.dispatcher`'s and :mod:`dispatch.assign.offers`', ranked by
+:mod:`dispatch.assign.ranking`.
+
+Assigning from the console offers the job to the technician the dispatcher picked (his offer SMS
+carries the job code); the job is his when he answers ``Y <code>`` — the console never accepts on
+a technician's behalf, except to record an acceptance he made on the phone. Reassigning an
+accepted job takes it back from its technician (who is told) and offers it to the one picked.
 
 Every form carries the order version the dispatcher saw: a job changed in the meantime is a 409
 page that says so, never a silent overwrite.
@@ -19,7 +25,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from dispatch import clock
 from dispatch.assign import dispatcher, offers
-from dispatch.assign.models import Technician
+from dispatch.assign.models import OfferState, Technician
 from dispatch.assign.ranking import candidates_for, load_roster, target_milestone
 from dispatch.console.actions import OrderAction, register
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
@@ -123,6 +129,37 @@ def _run(reference: str, operation, done: str):
     return _back(reference)
 
 
+def offer_to(order: WorkOrder, technician_id: int, note: str | None) -> None:
+    """Offer ``order`` to one technician of the organisation, the dispatcher's pick among the
+    candidates; other open offers of it are withdrawn (their technicians told). Flushes."""
+    now = clock.now()
+    tech = dispatcher.technician_in_org(db.session, order.org_id, technician_id)
+    if order.status in dispatcher.REASSIGNABLE:
+        if order.assignee_id == tech.id:
+            raise DomainError(_("%(name)s already has this job.", name=tech.name))
+        dispatcher.unassign(db.session, order, actor(), reason=note or "reassigned", now=now)
+    if order.status not in dispatcher.ASSIGNABLE:
+        raise DomainError(_("This order cannot be assigned now."))
+    ranking, policy = offers.policies()
+    found = candidates_for(
+        db.session,
+        order,
+        now=now,
+        policy=ranking,
+        skills=offers.skills_for(order),
+        roster=load_roster(db.session, order.org_id, now),
+    )
+    pick = next((c for c in found if c.technician_id == tech.id), None)
+    if pick is None:
+        raise DomainError(
+            _("%(name)s cannot take this job now (skills, duty, leave or load).", name=tech.name)
+        )
+    if any(o.technician_id == tech.id for o in offers.pending_offers(db.session, order)):
+        raise DomainError(_("%(name)s has already been offered this job.", name=tech.name))
+    offers.close_others(db.session, order, keep=None, state=OfferState.WITHDRAWN, now=now)
+    offers.make_offers(db.session, order, [pick], actor(), broadcast=False, now=now, policy=policy)
+
+
 @bp.post("/orders/<reference>/assign")
 @roles_required(*CONSOLE_ROLES)
 def assign(reference: str):
@@ -132,12 +169,9 @@ def assign(reference: str):
         return _back(reference)
     return _run(
         reference,
-        lambda: dispatcher.assign(
-            db.session, order, form.technician.data, actor(), expected_version=form.version.data,
-            note=form.note.data or None,
-        ),
-        _("Assigned; the technician is told by SMS."),
-    )  # fmt: skip
+        lambda: offer_to(order, form.technician.data, form.note.data or None),
+        _("Offered by SMS; the job is the technician's when he answers Y and its code."),
+    )
 
 
 @bp.post("/orders/<reference>/phone-acceptance")

@@ -7,6 +7,7 @@ import pytest
 
 from dispatch import clock
 from dispatch.assign.models import Offer
+from dispatch.assign.offers import OFFER_KIND
 from dispatch.orders.lifecycle import Actor, transition
 from dispatch.orders.models import Event, Status, WorkOrder
 from dispatch.sms.models import OutboxMessage
@@ -53,7 +54,7 @@ def test_the_page_lists_ranked_candidates_with_eta_and_deadline(client, auth, db
     assert "Reclassify" in html
 
 
-def test_assign_gives_the_job_and_tells_the_technician(client, auth, db, county, order):
+def test_assign_offers_the_job_to_the_pick_who_accepts_by_sms(client, auth, db, county, order):
     auth.login("disp")
     response = client.post(
         f"/console/orders/{order.reference}/assign",
@@ -61,10 +62,40 @@ def test_assign_gives_the_job_and_tells_the_technician(client, auth, db, county,
         headers=EN,
         follow_redirects=True,
     )
-    assert response.status_code == 200 and "Assigned" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Offered by SMS" in response.get_data(as_text=True)
     fresh = _fresh(db, order)
-    assert fresh.status is Status.ACCEPTED and fresh.assignee_id == county.tech.id
-    assert db.query(OutboxMessage).filter_by(technician_id=county.tech.id, kind="assignment").count() == 1
+    assert fresh.status is Status.OFFERED and fresh.assignee_id is None
+    offer = db.query(Offer).filter_by(work_order_id=order.id).one()
+    assert offer.technician_id == county.tech.id and not offer.broadcast
+    assert db.query(OutboxMessage).filter_by(technician_id=county.tech.id, kind=OFFER_KIND).count() == 1
+    again = client.post(
+        f"/console/orders/{order.reference}/assign",
+        data={"technician": county.tech.id, "version": fresh.version},
+        headers=EN,
+        follow_redirects=True,
+    )
+    assert "already been offered" in again.get_data(as_text=True)
+
+
+def test_reassign_takes_the_job_back_and_offers_it_to_another(client, auth, db, county, order):
+    other = make_technician(county.org, name="李师傅")
+    db.commit()
+    auth.login("disp")
+    client.post(
+        f"/console/orders/{order.reference}/phone-acceptance",
+        data={"technician": county.tech.id, "version": order.version},
+    )
+    fresh = _fresh(db, order)
+    assert fresh.status is Status.ACCEPTED
+    assert "Reassign to" in _page(client, fresh)
+    client.post(
+        f"/console/orders/{order.reference}/assign",
+        data={"technician": other.id, "version": fresh.version, "note": "closer"},
+    )
+    fresh = _fresh(db, order)
+    assert fresh.status is Status.OFFERED and fresh.assignee_id is None
+    assert db.query(OutboxMessage).filter_by(technician_id=county.tech.id, kind="unassigned").count() == 1
+    assert db.query(OutboxMessage).filter_by(technician_id=other.id, kind=OFFER_KIND).count() == 1
 
 
 def test_a_stale_version_is_a_409_that_says_so(client, auth, db, county, order):
@@ -126,7 +157,7 @@ def test_a_technician_on_leave_is_refused_with_a_clear_message(client, auth, db,
         headers=EN,
         follow_redirects=True,
     )
-    assert "on leave" in response.get_data(as_text=True)
+    assert "cannot take this job now" in response.get_data(as_text=True)
     assert _fresh(db, order).status is Status.QUEUED
 
 

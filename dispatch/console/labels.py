@@ -121,6 +121,16 @@ EVENT = {
     "sms_sent": _l("message to the customer"),
     "due_changed": _l("due time changed"),
     "breached": _l("deadline breached"),
+    "acknowledged": _l("caller acknowledged"),
+    "reclassified": _l("reclassified"),
+    "duplicate_linked": _l("linked as a duplicate"),
+    "duplicate_reported": _l("reported again"),
+    "duplicate_unlinked": _l("duplicate link removed"),
+    "owner_taken": _l("taken in charge"),
+    "part_used": _l("part used"),
+    "sign_placed": _l("warning sign in place"),
+    "sla_warning": _l("deadline at risk"),
+    "sla_breach": _l("deadline breached"),
 }
 
 

@@ -12,16 +12,31 @@ from flask import Response, current_app, jsonify, render_template, request, stre
 from flask_login import current_user
 
 from dispatch import clock
+from dispatch.assign import alerts as assign_alerts
 from dispatch.assign.models import Technician
-from dispatch.console import labels, live, mapdata, order_views, progress, technician_views  # noqa: F401  (routes)
+from dispatch.console import (  # noqa: F401  (routes)
+    assign_actions,
+    deadline_actions,
+    labels,
+    live,
+    mapdata,
+    order_views,
+    phone_views,
+    progress,
+    technician_views,
+)
 from dispatch.console.blueprint import CONSOLE_ROLES, bp, locale
 from dispatch.console.queue import QueueFilter, queue_page, queue_row
 from dispatch.extensions import db
-from dispatch.orders.models import Status
+from dispatch.orders.models import Status, WorkOrder
 from dispatch.orders.service import get_order
+from dispatch.sms import alerts as sms_alerts
 from dispatch.web import roles_required
 
 __all__ = ["bp"]
+
+#: Open alerts listed above the queue (newest first); the rest wait until these are dealt with.
+ALERTS_SHOWN = 20
 
 
 def _emergency_types() -> frozenset[str]:
@@ -36,6 +51,7 @@ def _queue_context(flt: QueueFilter, title: str, endpoint: str):
         .where(Technician.org_id == current_user.org_id)
         .order_by(Technician.name)
     ).all()
+    delivery = sms_alerts.open_alerts(db.session, current_user.org_id, limit=ALERTS_SHOWN)
     return render_template(
         "console/queue.html",
         page=page,
@@ -48,6 +64,17 @@ def _queue_context(flt: QueueFilter, title: str, endpoint: str):
         technicians=technicians,
         last_event=live.last_event_id(db.session, current_user.org_id),
         emergency_types=sorted(_emergency_types()),
+        dispatch_alerts=assign_alerts.open_alerts(db.session, current_user.org_id)[:ALERTS_SHOWN],
+        delivery_alerts=delivery,
+        alert_refs=dict(
+            db.session.execute(
+                sa.select(WorkOrder.id, WorkOrder.reference).where(
+                    WorkOrder.org_id == current_user.org_id,
+                    WorkOrder.id.in_([a.work_order_id for a in delivery if a.work_order_id]),
+                )
+            ).all()
+        ),
+        describe_alert=assign_alerts.describe,
     )
 
 

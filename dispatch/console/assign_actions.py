@@ -1,0 +1,231 @@
+"""The assignment slot of the work-order page: assign or reassign to a ranked candidate, record an
+acceptance made by phone, broadcast the job. Each form posts here; the operations are
+:mod:`dispatch.assign.dispatcher`'s and :mod:`dispatch.assign.offers`', ranked by
+:mod:`dispatch.assign.ranking`.
+
+Assigning from the console offers the job to the technician the dispatcher picked (his offer SMS
+carries the job code); the job is his when he answers ``Y <code>`` — the console never accepts on
+a technician's behalf, except to record an acceptance he made on the phone. Reassigning an
+accepted job takes it back from its technician (who is told) and offers it to the one picked.
+
+Every form carries the order version the dispatcher saw: a job changed in the meantime is a 409
+page that says so, never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+from dispatch import clock
+from dispatch.assign import dispatcher, offers
+from dispatch.assign.models import OfferState, Technician
+from dispatch.assign.ranking import candidates_for, load_roster, target_milestone
+from dispatch.console.actions import OrderAction, register
+from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
+from dispatch.errors import ConflictError, DomainError
+from dispatch.extensions import db
+from dispatch.orders.models import WorkOrder
+from dispatch.orders.service import get_order
+from dispatch.web import commit, roles_required
+
+#: How many ranked candidates the page lists.
+CANDIDATES_SHOWN = 8
+
+
+class VersionForm(FlaskForm):
+    version = IntegerField(validators=[InputRequired()])
+
+
+class TechnicianForm(VersionForm):
+    technician = IntegerField(validators=[InputRequired()])
+    note = StringField(validators=[Optional(), Length(max=500)])
+
+
+def candidates(order: WorkOrder) -> dict:
+    """The ranked candidates for the page: technician, ETA in minutes (None: position unknown),
+    distance, load and whether each can be on site before the deadline aimed for."""
+    now = clock.now()
+    ranking, _policy = offers.policies()
+    found = candidates_for(
+        db.session,
+        order,
+        now=now,
+        policy=ranking,
+        skills=offers.skills_for(order),
+        exclude=[order.assignee_id] if order.assignee_id else (),
+        limit=CANDIDATES_SHOWN,
+        roster=load_roster(db.session, order.org_id, now),
+    )
+    ids = [c.technician_id for c in found]
+    techs = {t.id: t for t in db.session.scalars(sa.select(Technician).where(Technician.id.in_(ids)))}
+    rows = [
+        {
+            "tech": techs[c.technician_id],
+            "eta_min": None if c.eta_min == float("inf") else round(c.eta_min),
+            "distance_km": None if c.eta_min == float("inf") else round(c.distance_km, 1),
+            "can_meet": c.can_meet,
+            "load": c.load,
+            "stands_in_for": db.session.get(Technician, c.stands_in_for_id) if c.stands_in_for_id else None,
+        }
+        for c in found
+        if c.technician_id in techs
+    ]
+    return {"rows": rows, "target": target_milestone(order)}
+
+
+@bp.app_context_processor
+def _assignment_globals():
+    def org_technicians() -> list[Technician]:
+        return list(
+            db.session.scalars(
+                sa.select(Technician)
+                .where(Technician.org_id == current_user.org_id)
+                .order_by(Technician.name)
+            )
+        )
+
+    return {"assign_candidates": candidates, "org_technicians": org_technicians}
+
+
+def _back(reference: str):
+    return redirect(url_for("console.order", reference=reference))
+
+
+def _checked(reference: str, form: FlaskForm) -> WorkOrder | None:
+    """The user's organisation's order, the form valid and its version current; None (with a
+    message flashed) for an incomplete form. Raises NotFound / ConflictError."""
+    order = get_order(db.session, current_user.org_id, reference)
+    if not form.validate_on_submit():
+        flash(_("The form was incomplete or expired; please try again."), "error")
+        return None
+    if form.version.data != order.version:
+        raise ConflictError(
+            _("Someone else changed this in the meantime; reload and try again."), reference=order.reference
+        )
+    return order
+
+
+def _run(reference: str, operation, done: str):
+    """Run ``operation``; a refusal the dispatcher can act on (on leave, wrong state) is flashed."""
+    try:
+        operation()
+    except ConflictError:
+        raise
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(reference)
+    commit()
+    flash(done, "ok")
+    return _back(reference)
+
+
+def offer_to(order: WorkOrder, technician_id: int, note: str | None) -> None:
+    """Offer ``order`` to one technician of the organisation, the dispatcher's pick among the
+    candidates; other open offers of it are withdrawn (their technicians told). Flushes."""
+    now = clock.now()
+    tech = dispatcher.technician_in_org(db.session, order.org_id, technician_id)
+    if order.status in dispatcher.REASSIGNABLE:
+        if order.assignee_id == tech.id:
+            raise DomainError(_("%(name)s already has this job.", name=tech.name))
+        dispatcher.unassign(db.session, order, actor(), reason=note or "reassigned", now=now)
+    if order.status not in dispatcher.ASSIGNABLE:
+        raise DomainError(_("This order cannot be assigned now."))
+    ranking, policy = offers.policies()
+    found = candidates_for(
+        db.session,
+        order,
+        now=now,
+        policy=ranking,
+        skills=offers.skills_for(order),
+        roster=load_roster(db.session, order.org_id, now),
+    )
+    pick = next((c for c in found if c.technician_id == tech.id), None)
+    if pick is None:
+        raise DomainError(
+            _("%(name)s cannot take this job now (skills, duty, leave or load).", name=tech.name)
+        )
+    if any(o.technician_id == tech.id for o in offers.pending_offers(db.session, order)):
+        raise DomainError(_("%(name)s has already been offered this job.", name=tech.name))
+    offers.close_others(db.session, order, keep=None, state=OfferState.WITHDRAWN, now=now)
+    offers.make_offers(db.session, order, [pick], actor(), broadcast=False, now=now, policy=policy)
+
+
+@bp.post("/orders/<reference>/assign")
+@roles_required(*CONSOLE_ROLES)
+def assign(reference: str):
+    form = TechnicianForm()
+    order = _checked(reference, form)
+    if order is None:
+        return _back(reference)
+    return _run(
+        reference,
+        lambda: offer_to(order, form.technician.data, form.note.data or None),
+        _("Offered by SMS; the job is the technician's when he answers Y and its code."),
+    )
+
+
+@bp.post("/orders/<reference>/phone-acceptance")
+@roles_required(*CONSOLE_ROLES)
+def phone_acceptance(reference: str):
+    form = TechnicianForm()
+    order = _checked(reference, form)
+    if order is None:
+        return _back(reference)
+    return _run(
+        reference,
+        lambda: dispatcher.record_phone_acceptance(
+            db.session, order, form.technician.data, actor(), expected_version=form.version.data,
+            note=form.note.data or None,
+        ),
+        _("Acceptance by phone recorded."),
+    )  # fmt: skip
+
+
+@bp.post("/orders/<reference>/broadcast")
+@roles_required(*CONSOLE_ROLES)
+def broadcast(reference: str):
+    form = VersionForm()
+    order = _checked(reference, form)
+    if order is None:
+        return _back(reference)
+    return _run(
+        reference,
+        lambda: dispatcher.broadcast(db.session, order, actor(), expected_version=form.version.data),
+        _("Offered to the best candidates at once; the first to accept gets the job."),
+    )
+
+
+def _assignable(order: WorkOrder, _user) -> bool:
+    return order.status in dispatcher.ASSIGNABLE or order.status in dispatcher.REASSIGNABLE
+
+
+for _action in (
+    OrderAction("assign", "assignment", _l("Assign"), "console/actions/_assign.html", _assignable, rank=10),
+    OrderAction(
+        "phone_acceptance",
+        "assignment",
+        _l("Record an acceptance made by phone"),
+        "console/actions/_phone_acceptance.html",
+        lambda order, _user: order.status in dispatcher.ASSIGNABLE,
+        rank=20,
+    ),
+    OrderAction(
+        "broadcast",
+        "assignment",
+        _l("Broadcast"),
+        "console/actions/_broadcast.html",
+        lambda order, _user: order.status in dispatcher.ASSIGNABLE,
+        rank=30,
+    ),
+):
+    register(_action)

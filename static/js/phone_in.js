@@ -1,0 +1,95 @@
+/* The phone-in page: type-ahead of places and customers, a click on the map to pin, and the
+   chosen type's deadlines shown before saving. Works without it (a plain form). */
+(function () {
+  "use strict";
+  var box = document.getElementById("phone-in");
+  if (!box) return;
+  var form = document.getElementById("phone-form");
+  var address = form.elements.address, account = form.elements.account;
+  var lat = form.elements.lat, lon = form.elements.lon;
+  var places = {}, customers = {}, marker = null, map = null, timer = null;
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; });
+  }
+  function option(list, value, text) {
+    var o = document.createElement("option");
+    o.value = value; if (text) o.textContent = text;
+    list.appendChild(o);
+  }
+  function pin(la, lo, zoom) {
+    lat.value = Number(la).toFixed(6); lon.value = Number(lo).toFixed(6);
+    if (!map) return;
+    if (!marker) marker = L.marker([la, lo]).addTo(map); else marker.setLatLng([la, lo]);
+    map.setView([la, lo], zoom || Math.max(map.getZoom(), 15));
+  }
+  function lookup(q, done) {
+    if (!box.dataset.lookup || !q) return;
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      getJSON(box.dataset.lookup + "?q=" + encodeURIComponent(q)).then(function (data) { if (data) done(data); });
+    }, 120);
+  }
+  function fill(data) {
+    var pl = document.getElementById("place-list"), cl = document.getElementById("customer-list");
+    pl.textContent = ""; cl.textContent = ""; places = {}; customers = {};
+    data.places.forEach(function (p) { places[p.name] = p; option(pl, p.name); });
+    data.customers.forEach(function (c) {
+      customers[c.account] = c; option(cl, c.account, c.holder + (c.address ? " · " + c.address : ""));
+      if (c.address) { places[c.address] = c; option(pl, c.address, c.holder); }
+    });
+  }
+  function chosenPlace() {
+    var p = places[address.value];
+    if (p && p.lat != null) pin(p.lat, p.lon);
+  }
+  function chosenCustomer() {
+    var c = customers[account.value];
+    if (!c) return;
+    if (c.address && !address.value) address.value = c.address;
+    if (c.lat != null) pin(c.lat, c.lon);
+  }
+  address.addEventListener("input", function () { chosenPlace(); lookup(address.value.trim(), function (d) { fill(d); chosenPlace(); }); });
+  address.addEventListener("change", chosenPlace);
+  account.addEventListener("input", function () { chosenCustomer(); lookup(account.value.trim(), function (d) { fill(d); chosenCustomer(); }); });
+  account.addEventListener("change", chosenCustomer);
+
+  var out = document.getElementById("type-deadlines");
+  function deadlines() {
+    var type = form.elements.type_code.value;
+    if (!box.dataset.deadlines || !type) return;
+    var url = box.dataset.deadlines + "?type=" + encodeURIComponent(type) +
+      "&severity=" + encodeURIComponent(form.elements.severity.value || "");
+    getJSON(url).then(function (data) {
+      out.textContent = "";
+      if (!data) return;
+      var ul = document.createElement("ul");
+      data.milestones.forEach(function (m) {
+        var li = document.createElement("li");
+        li.className = "deadline"; li.dataset.milestone = m.name;
+        li.textContent = m.label + ": " + (m.local || "—");
+        ul.appendChild(li);
+      });
+      out.appendChild(ul);
+    });
+  }
+  form.elements.type_code.addEventListener("change", deadlines);
+  form.elements.severity.addEventListener("change", deadlines);
+  deadlines();
+
+  var el = document.getElementById("phone-map");
+  if (el && window.L) {
+    map = L.map(el, { maxZoom: 19 }).setView([32.52, 112.36], 12);
+    if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); else el.classList.add("plain");
+    if (el.dataset.areas) {
+      getJSON(el.dataset.areas).then(function (data) {
+        if (!data) return;
+        var outline = L.geoJSON(data.areas, { style: { color: "#1f6feb", weight: 1, fillOpacity: 0.05 }, interactive: false }).addTo(map);
+        if (!lat.value && outline.getBounds().isValid()) map.fitBounds(outline.getBounds());
+      });
+    }
+    map.on("click", function (ev) { pin(ev.latlng.lat, ev.latlng.lng, map.getZoom()); });
+    if (lat.value && lon.value) pin(parseFloat(lat.value), parseFloat(lon.value));
+  }
+})();

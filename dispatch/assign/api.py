@@ -16,10 +16,9 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from dispatch import clock
 from dispatch.assign import alerts, dispatcher, offers
 from dispatch.assign.models import Offer, Technician
-from dispatch.assign.ranking import candidates_for, load_roster, target_milestone
+from dispatch.assign.ranking import target_milestone
 from dispatch.auth.models import Role
 from dispatch.auth.service import check_api_key
 from dispatch.extensions import csrf, db
@@ -128,17 +127,7 @@ def _finite(value: float) -> float | None:
 def candidates(reference: str, limit: int):
     """Ranked candidates with ETA and whether each can make the on-site deadline."""
     order = get_order(db.session, g.org_id, reference)
-    now = clock.now()
-    ranking, _policy = offers.policies()
-    found = candidates_for(
-        db.session,
-        order,
-        now=now,
-        policy=ranking,
-        skills=offers.skills_for(order),
-        limit=limit,
-        roster=load_roster(db.session, order.org_id, now),
-    )
+    found = offers.ranked(db.session, order, limit=limit)
     techs = {
         t.id: t
         for t in db.session.query(Technician).filter(Technician.id.in_([c.technician_id for c in found]))

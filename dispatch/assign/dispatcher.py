@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dispatch import clock
@@ -200,3 +201,36 @@ def broadcast(
     for offer in offers.pending_offers(session, order):
         offer.broadcast = True
     return made
+
+
+def offer_to(
+    session: Session,
+    order: WorkOrder,
+    technician_id: int,
+    actor: Actor,
+    *,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> list[Offer]:
+    """Offer ``order`` by SMS to the technician a dispatcher picked among its candidates; the job
+    is theirs when they answer. A job already accepted is taken back first (reassignment); other
+    open offers of it are withdrawn. Raises DomainError when that technician cannot take it now.
+    Flushes."""
+    now = now or clock.now()
+    tech = technician_in_org(session, order.org_id, technician_id)
+    if order.status in REASSIGNABLE:
+        if order.assignee_id == tech.id:
+            raise DomainError(_("%(name)s already has this job.", name=tech.name))
+        unassign(session, order, actor, reason=note or "reassigned", now=now)
+    if order.status not in ASSIGNABLE:
+        raise DomainError(_("This order cannot be assigned now."))
+    pick = next((c for c in offers.ranked(session, order, now=now) if c.technician_id == tech.id), None)
+    if pick is None:
+        raise DomainError(
+            _("%(name)s cannot take this job now (skills, duty, leave or load).", name=tech.name)
+        )
+    if any(o.technician_id == tech.id for o in offers.pending_offers(session, order)):
+        raise DomainError(_("%(name)s has already been offered this job.", name=tech.name))
+    offers.close_others(session, order, keep=None, state=OfferState.WITHDRAWN, now=now)
+    _ranking, policy = offers.policies()
+    return offers.make_offers(session, order, [pick], actor, broadcast=False, now=now, policy=policy)

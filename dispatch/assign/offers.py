@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from dispatch import clock
 from dispatch.assign import alerts, texts
 from dispatch.assign.models import JobCode, Offer, OfferState, Technician
-from dispatch.assign.ranking import Candidate, Policy, candidates_for, target_milestone
+from dispatch.assign.ranking import Candidate, Policy, candidates_for, load_roster, target_milestone
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Status, WorkOrder
@@ -97,6 +97,30 @@ def skills_for(order: WorkOrder) -> tuple[str, ...]:
         return rulebook().type(order.type_code).skills
     except UnknownType:
         return ()
+
+
+def ranked(
+    session: Session,
+    order: WorkOrder,
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    exclude: Iterable[int] = (),
+) -> list[Candidate]:
+    """The order's candidates as a dispatcher sees them (console, API, a hand-picked offer):
+    ranked by the configured policy over a fresh roster, so a roster edit shows at once."""
+    now = now or clock.now()
+    ranking, _policy = policies()
+    return candidates_for(
+        session,
+        order,
+        now=now,
+        policy=ranking,
+        skills=skills_for(order),
+        exclude=exclude,
+        limit=limit,
+        roster=load_roster(session, order.org_id, now),
+    )
 
 
 def auto_dispatch_enabled(order: WorkOrder, config: Mapping[str, Any] | None = None) -> bool:

@@ -23,10 +23,9 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from dispatch import clock
 from dispatch.assign import dispatcher, offers
-from dispatch.assign.models import OfferState, Technician
-from dispatch.assign.ranking import candidates_for, load_roster, target_milestone
+from dispatch.assign.models import Technician
+from dispatch.assign.ranking import target_milestone
 from dispatch.console.actions import OrderAction, register
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
 from dispatch.errors import ConflictError, DomainError
@@ -51,17 +50,8 @@ class TechnicianForm(VersionForm):
 def candidates(order: WorkOrder) -> dict:
     """The ranked candidates for the page: technician, ETA in minutes (None: position unknown),
     distance, load and whether each can be on site before the deadline aimed for."""
-    now = clock.now()
-    ranking, _policy = offers.policies()
-    found = candidates_for(
-        db.session,
-        order,
-        now=now,
-        policy=ranking,
-        skills=offers.skills_for(order),
-        exclude=[order.assignee_id] if order.assignee_id else (),
-        limit=CANDIDATES_SHOWN,
-        roster=load_roster(db.session, order.org_id, now),
+    found = offers.ranked(
+        db.session, order, limit=CANDIDATES_SHOWN, exclude=[order.assignee_id] if order.assignee_id else ()
     )
     ids = [c.technician_id for c in found]
     techs = {t.id: t for t in db.session.scalars(sa.select(Technician).where(Technician.id.in_(ids)))}
@@ -129,37 +119,6 @@ def _run(reference: str, operation, done: str):
     return _back(reference)
 
 
-def offer_to(order: WorkOrder, technician_id: int, note: str | None) -> None:
-    """Offer ``order`` to one technician of the organisation, the dispatcher's pick among the
-    candidates; other open offers of it are withdrawn (their technicians told). Flushes."""
-    now = clock.now()
-    tech = dispatcher.technician_in_org(db.session, order.org_id, technician_id)
-    if order.status in dispatcher.REASSIGNABLE:
-        if order.assignee_id == tech.id:
-            raise DomainError(_("%(name)s already has this job.", name=tech.name))
-        dispatcher.unassign(db.session, order, actor(), reason=note or "reassigned", now=now)
-    if order.status not in dispatcher.ASSIGNABLE:
-        raise DomainError(_("This order cannot be assigned now."))
-    ranking, policy = offers.policies()
-    found = candidates_for(
-        db.session,
-        order,
-        now=now,
-        policy=ranking,
-        skills=offers.skills_for(order),
-        roster=load_roster(db.session, order.org_id, now),
-    )
-    pick = next((c for c in found if c.technician_id == tech.id), None)
-    if pick is None:
-        raise DomainError(
-            _("%(name)s cannot take this job now (skills, duty, leave or load).", name=tech.name)
-        )
-    if any(o.technician_id == tech.id for o in offers.pending_offers(db.session, order)):
-        raise DomainError(_("%(name)s has already been offered this job.", name=tech.name))
-    offers.close_others(db.session, order, keep=None, state=OfferState.WITHDRAWN, now=now)
-    offers.make_offers(db.session, order, [pick], actor(), broadcast=False, now=now, policy=policy)
-
-
 @bp.post("/orders/<reference>/assign")
 @roles_required(*CONSOLE_ROLES)
 def assign(reference: str):
@@ -169,7 +128,9 @@ def assign(reference: str):
         return _back(reference)
     return _run(
         reference,
-        lambda: offer_to(order, form.technician.data, form.note.data or None),
+        lambda: dispatcher.offer_to(
+            db.session, order, form.technician.data, actor(), note=form.note.data or None
+        ),
         _("Offered by SMS; the job is the technician's when he answers Y and its code."),
     )
 

@@ -117,13 +117,13 @@ def notify_duplicates(session: Session, original: WorkOrder, actor: Actor) -> in
                         reference=order.reference,
                         original=original.reference,
                     )
-                outbox.enqueue(
+                outbox.send(
                     session,
+                    "closure",
                     to=order.reporter_phone,
-                    body=body,
-                    kind="closure",
-                    org_id=order.org_id,
-                    work_order_id=order.id,
+                    text=body,
+                    params={"reference": order.reference, "original": original.reference},
+                    order=order,
                     language=order.reporter_language,
                 )
             intake.closure_notified_at = clock.now()

@@ -28,6 +28,7 @@ from dispatch.intake import ack, duplicates
 from dispatch.intake.models import AckVia, ReportIntake
 from dispatch.intake.phones import Phone, parse_optional
 from dispatch.intake.text import _
+from dispatch.language import number_language, short_language
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, Status, WorkOrder
@@ -159,7 +160,7 @@ def take_report(
         raise DomainError(
             _("The place could not be found: give coordinates or a known address."), field="address"
         )
-    language = (language or ("en" if phone and not phone.e164.startswith("+86") else "zh"))[:2]
+    language = short_language(language or number_language(phone.e164 if phone else None))
 
     order = create_order(
         session,
@@ -231,15 +232,7 @@ def acknowledge(
     message = None
     if phone is not None and phone.mobile:
         via = AckVia.SMS
-        message = outbox.enqueue(
-            session,
-            to=phone.e164,
-            body=text,
-            kind="ack",
-            org_id=org.id,
-            work_order_id=order.id,
-            language=language,
-        )
+        message = outbox.send(session, "ack", to=phone.e164, text=text, order=order, language=language)
     elif phone is not None:
         via = AckVia.READ_OUT
     else:

@@ -15,12 +15,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dispatch import clock
+from dispatch.language import ENGLISH, language_for
 from dispatch.orders.models import Milestone, WorkOrder
 from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import rulebook
-
-CHINESE = "zh_Hans_CN"
-ENGLISH = "en"
 
 #: What each milestone means to the person who has to meet it.
 MILESTONE_LABELS = {
@@ -37,11 +35,8 @@ MILESTONE_LABELS = {
 NAME_MAX = 16
 
 
-def language_of(code: str | None, phone: str | None = None) -> str:
-    """The catalog for a stored language (zh, zh_Hans_CN, en, …); Chinese by default for +86."""
-    if code:
-        return ENGLISH if code.lower().startswith("en") else CHINESE
-    return CHINESE if phone is None or phone.startswith("+86") else ENGLISH
+#: The catalog for a stored language, else the one the phone number implies.
+language_of = language_for
 
 
 def _when(moment: datetime) -> str:

@@ -16,7 +16,7 @@ from dispatch.console.forms import HandoverForm, MessageForm, NoteForm, PinForm,
 from dispatch.console.labels import STATUS, label
 from dispatch.errors import DomainError
 from dispatch.extensions import db
-from dispatch.geo.placing import place_order
+from dispatch.intake.placing import place_order
 from dispatch.orders import lifecycle
 from dispatch.orders.models import Event, WorkOrder
 from dispatch.orders.service import get_order

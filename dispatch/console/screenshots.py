@@ -36,7 +36,7 @@ def demo_orders(session, count: int = 40, seed: int = 7) -> str:
     from dispatch.assign.models import Technician
     from dispatch.auth.models import Organisation, User
     from dispatch.geo.gazetteer import load_entries
-    from dispatch.geo.placing import place_order
+    from dispatch.intake.placing import place_order
     from dispatch.orders.lifecycle import Actor, record, transition
     from dispatch.orders.models import Channel
     from dispatch.orders.service import create_order

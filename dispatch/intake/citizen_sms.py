@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from dispatch.auth.models import Organisation
 from dispatch.errors import DomainError
 from dispatch.geo.chain import locate
-from dispatch.geo.placing import place_order
 from dispatch.intake.ack import babel_locale, format_due, language_of
+from dispatch.intake.placing import place_order
 from dispatch.intake.service import after_placing, take_report
 from dispatch.intake.text import _
 from dispatch.orders.lifecycle import Actor

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from dispatch.auth.models import Organisation
 from dispatch.errors import DomainError
 from dispatch.geo.chain import Placement, locate
-from dispatch.geo.placing import place_order
+from dispatch.geo.models import Customer
 from dispatch.intake import ack, duplicates
 from dispatch.intake.models import AckVia, ReportIntake
 from dispatch.intake.phones import Phone, parse_optional
+from dispatch.intake.placing import place_order
 from dispatch.intake.text import _
 from dispatch.language import number_language, short_language
 from dispatch.orders import lifecycle
@@ -185,7 +186,8 @@ def take_report(
         lifecycle.transition(session, order, "need_location", actor)
     else:
         # The place is already known: placing computes the milestones (once) for it.
-        order.customer_id = placement.customer_id
+        if placement.customer_id is not None:
+            order.customer = session.get(Customer, placement.customer_id)
         place_order(
             session,
             order,

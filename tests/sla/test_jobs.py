@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from dispatch import clock
 from dispatch.auth.models import DutyShift, Role
 from dispatch.extensions import db as _db
+from dispatch.language import CHINESE, ENGLISH
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Event, Milestone, WorkOrder
 from dispatch.sla import jobs
-from dispatch.sla.notices import CHINESE, ENGLISH, escalation_text, warning_text
+from dispatch.sla.notices import escalation_text, warning_text
 from dispatch.sla.service import rulebook
 from dispatch.sms.models import OutboxMessage
 from dispatch.sms.segments import count_segments

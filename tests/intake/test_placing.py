@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dispatch.errors import DomainError
-from dispatch.geo.placing import place_order, service_area, sync_depots
+from dispatch.geo.placing import service_area, sync_depots
+from dispatch.intake.placing import place_order
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, Status
 from dispatch.sla.service import apply_rules

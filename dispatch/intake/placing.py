@@ -1,0 +1,67 @@
+"""Putting a work order on the map: position, its source and precision, a place name a technician
+can drive to, the zone, the nearest depot or station, and then its deadlines.
+
+Every way an order gets a place — coordinates given, the registry, the gazetteer, a geocoder, a
+dispatcher's pin, a phone's location — ends here, so zone, distance and milestones always agree
+with the position. Geometry is :mod:`dispatch.geo`'s; this is the operation on the order.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dispatch.geo.models import Depot
+from dispatch.geo.naming import place_name
+from dispatch.geo.placing import whereabouts
+from dispatch.orders import lifecycle
+from dispatch.orders.lifecycle import Actor
+from dispatch.orders.models import Status, WorkOrder
+from dispatch.sla.service import apply_rules, rulebook
+
+
+def served_from(type_code: str) -> tuple[str, ...]:
+    """The kinds of site a type's distance is measured to (``served_from`` in config/sla.toml)."""
+    type_def = rulebook().types.get(type_code)
+    return type_def.served_from if type_def is not None else ("depot",)
+
+
+def place_order(
+    session: Session,
+    order: WorkOrder,
+    lat: float,
+    lon: float,
+    *,
+    source: str,
+    precision: str,
+    actor: Actor,
+    address: str | None = None,
+) -> WorkOrder:
+    """Give ``order`` a position and everything that follows from it. Flushes.
+
+    An order without an address gets a name for the place (never bare coordinates): its coach
+    owner's base, else the nearest gazetteer place ("书院路与新华路交叉口附近120米"), else the
+    nearest site. The milestones are recomputed (a place found can relax the strictest-variant
+    deadlines an unplaced report got; each due time moved is a ``due_changed`` event by ``actor``
+    for the supervisor's review). A new or unplaced order moves to ``located``; a placed one
+    records a ``relocated`` event.
+    """
+    where = whereabouts(order.org.code, lat, lon, served_from(order.type_code))
+    order.lat, order.lon = lat, lon
+    order.location_source, order.location_precision = source, precision
+    if address:
+        order.address = address
+    elif not order.address:
+        order.address = place_name(order.org.code, lat, lon, customer=order.customer)
+    order.zone = where.zone
+    order.distance_km = where.distance_km
+    order.nearest_depot_id = (
+        session.scalar(sa.select(Depot.id).where(Depot.code == where.site.code)) if where.site else None
+    )
+    data = {"lat": lat, "lon": lon, "source": source, "precision": precision, "zone": order.zone}
+    if order.status in (Status.NEW, Status.NEEDS_LOCATION):
+        lifecycle.transition(session, order, "locate", actor, data=data)
+    else:
+        lifecycle.record(session, order, "relocated", actor, data=data)
+    apply_rules(session, order, actor=actor, reason="placed")
+    return order

@@ -43,13 +43,13 @@ def place_name(org_code: str, lat: float, lon: float, *, customer: Any = None) -
     from dispatch.geo.chain import gazetteer
     from dispatch.geo.placing import service_area
 
-    if customer is not None and getattr(customer, "lat", None) is not None:
-        if great_circle_km(lat, lon, customer.lat, customer.lon) <= AT_BASE_KM:
-            if getattr(customer, "address", None):
-                return customer.address
-            base = owner_base(customer)
-            if base:
-                return base
+    at_base = (
+        customer is not None
+        and getattr(customer, "lat", None) is not None
+        and great_circle_km(lat, lon, customer.lat, customer.lon) <= AT_BASE_KM
+    )
+    if at_base and (getattr(customer, "address", None) or owner_base(customer)):
+        return customer.address or owner_base(customer)
     found = gazetteer(org_code).reverse((lat, lon), skip_kinds=("street",))
     if found is not None:
         return near(found.raw["name"], found.raw["distance_km"] * 1000)

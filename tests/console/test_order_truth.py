@@ -27,3 +27,20 @@ def test_a_landline_caller_is_flagged_to_be_called_and_no_text_is_queued(client,
     )
     db.rollback()
     assert db.scalars(sa.select(Outbox).where(Outbox.recipient == "+8637766221750")).all() == []
+
+
+def test_the_order_page_shows_the_coach_it_is_about(client, auth, db, county):
+    from dispatch.geo.models import AssetKind, Customer
+
+    coach = Customer(
+        org_id=county.org.id, kind=AssetKind.VEHICLE, account="LZYB908DXLZ123332", holder="南阳捷运",
+        model="ZK6908H", mileage_km=363350, base_city="南阳", lat=32.52, lon=112.36,
+    )  # fmt: skip
+    db.add(coach)
+    db.flush()
+    order = placed_order(county.org, customer_id=coach.id, owner_id=county.dispatcher.id)
+    db.commit()
+    auth.login("disp")
+    page = client.get(f"/console/orders/{order.reference}", headers=EN).get_data(as_text=True)
+    asset = page.split('id="asset">')[1].split("</dd>")[0]
+    assert "LZYB908DXLZ123332" in asset and "ZK6908H" in asset and "南阳捷运" in asset and "363,350 km" in asset

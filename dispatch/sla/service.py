@@ -121,6 +121,10 @@ def recompute(
     warning and escalation will go out for the new time); a past breach stays in the event.
     Flushes.
     """
+    if order.duplicate_of_id is not None:
+        # A report linked to the one being worked on has no clock of its own: the original's
+        # deadlines are the ones kept (and promised to its reporter).
+        return []
     now = now or clock.now()
     rule_id, plans = plan_for(order, now, overrides)
     existing = {m.name: m for m in order.milestones}

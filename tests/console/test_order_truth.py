@@ -43,4 +43,6 @@ def test_the_order_page_shows_the_coach_it_is_about(client, auth, db, county):
     auth.login("disp")
     page = client.get(f"/console/orders/{order.reference}", headers=EN).get_data(as_text=True)
     asset = page.split('id="asset">')[1].split("</dd>")[0]
-    assert "LZYB908DXLZ123332" in asset and "ZK6908H" in asset and "南阳捷运" in asset and "363,350 km" in asset
+    assert (
+        "LZYB908DXLZ123332" in asset and "ZK6908H" in asset and "南阳捷运" in asset and "363,350 km" in asset
+    )

@@ -78,3 +78,26 @@ def test_a_pin_or_a_phones_location_is_named_after_the_nearest_place(db, demo):
     assert (order.location_source, order.location_precision) == ("device", "device")
     assert order.address and "附近" in order.address and "," not in order.address.split("附近")[0][-1:]
     assert not order.address[0].isdigit()
+
+
+def test_a_duplicate_keeps_no_clock_of_its_own_and_its_reporter_gets_the_originals_promise(db, demo):
+    first = phone_in(db, demo, address="书院路与新华路交叉口", reporter_phone="13812345678")
+    clock.freeze(datetime(2026, 11, 2, 9, 30, tzinfo=CST))
+    second = phone_in(db, demo, address="书院路与新华路交叉口", reporter_phone="13912345678")
+    assert second.duplicate_of is first.order
+    assert second.order.milestones == []
+    # The original's times (reported at 09:00), not 10:30 / 17:30 from the second call.
+    assert "11月2日10:00前到场" in second.ack_text and "11月2日17:00前办结" in second.ack_text
+
+
+def test_a_report_near_a_finished_job_is_a_new_job(db, demo):
+    from dispatch.orders import lifecycle
+    from dispatch.orders.models import Status
+
+    first = phone_in(db, demo, address="书院路与新华路交叉口").order
+    actor = Actor(Channel.CONSOLE, user_id=demo.users["dispatcher"].id)
+    for action in ("accept", "arrive", "complete"):
+        lifecycle.transition(db, first, action, actor)
+    again = phone_in(db, demo, address="书院路与新华路交叉口")
+    assert again.duplicate_of is None and again.order.status is Status.QUEUED
+    assert {m.name for m in again.order.milestones} == {"arrive", "resolve"}

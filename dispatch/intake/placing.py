@@ -8,16 +8,24 @@ with the position. Geometry is :mod:`dispatch.geo`'s; this is the operation on t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dispatch import clock
+from dispatch.auth.models import Organisation
+from dispatch.geo.chain import locate
 from dispatch.geo.models import Depot
 from dispatch.geo.naming import place_name
 from dispatch.geo.placing import whereabouts
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Status, WorkOrder
-from dispatch.sla.service import apply_rules, rulebook
+from dispatch.sla.explain import describe
+from dispatch.sla.service import apply_rules, plan_for, rulebook, work_calendar
 
 
 def served_from(type_code: str) -> tuple[str, ...]:
@@ -65,3 +73,52 @@ def place_order(
         lifecycle.record(session, order, "relocated", actor, data=data)
     apply_rules(session, order, actor=actor, reason="placed")
     return order
+
+
+def preview(
+    session: Session,
+    org: Organisation,
+    type_code: str,
+    *,
+    lat: float | None = None,
+    lon: float | None = None,
+    account: str | None = None,
+    address: str | None = None,
+    coordinates_source: str = "pin",
+    severity: str | None = None,
+    needs_supplier: bool = False,
+    at: datetime | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The deadlines a report with these details would be saved with, before it is saved.
+
+    The very computation of the save: the same geocoding chain (``locate``), the same zone and
+    nearest site (``whereabouts``), the same plan of the order (``plan_for``) on an order that is
+    never added to the session. A place not found yet gives the strictest variant, as the saved
+    order would get. Returns the ``sla explain`` shape plus ``place`` (name, source, zone,
+    distance) when one was found. Raises DomainError for bad coordinates.
+    """
+    placement = locate(
+        session, org_id=org.id, org_code=org.code, lat=lat, lon=lon, coordinates_source=coordinates_source,
+        account=account, address=address, config=config,
+    )  # fmt: skip
+    order = WorkOrder(
+        org_id=org.id, type_code=type_code, reported_at=at or clock.now(), severity=severity,
+        needs_supplier=needs_supplier, milestones=[], events=[],
+    )  # fmt: skip
+    place = None
+    if placement is not None:
+        where = whereabouts(org.code, placement.lat, placement.lon, served_from(type_code))
+        order.zone, order.distance_km = where.zone, where.distance_km
+        place = {
+            "name": placement.label,
+            "source": placement.source,
+            "precision": placement.precision,
+            "zone": where.zone,
+            "distance_km": where.distance_km,
+            "site": where.site.name_zh if where.site else None,
+        }
+    rule_id, plans = plan_for(order, order.reported_at)
+    result = describe(type_code, rule_id, plans, work_calendar().tz)
+    result["place"] = place
+    return result

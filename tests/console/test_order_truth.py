@@ -46,3 +46,21 @@ def test_the_order_page_shows_the_coach_it_is_about(client, auth, db, county):
     assert (
         "LZYB908DXLZ123332" in asset and "ZK6908H" in asset and "南阳捷运" in asset and "363,350 km" in asset
     )
+
+
+def test_a_coach_order_whose_only_deadline_is_a_reply_shows_no_make_or_miss(app, client, auth, db, county):
+    from dispatch.orders.lifecycle import Actor, transition
+    from tests.factories import make_technician
+
+    app.config["ASSIGN_AUTO_DISPATCH"] = False
+    # Xinyang, far beyond 100 km of any service station: the rule is a reply within 12 h.
+    order = placed_order(county.other, lat=32.0798, lon=114.1802, type_code="vehicle_body_fault")
+    transition(db, order, "queue", Actor.system())
+    make_technician(county.other, name="服务工程师", skills=["vehicle_body"], last_lat=32.0, last_lon=114.0)
+    db.commit()
+    assert [m.name for m in order.milestones] == ["reply"] and order.zone is None
+    auth.login("stranger")
+    page = client.get(f"/console/orders/{order.reference}", headers=EN).get_data(as_text=True)
+    assert "服务工程师" in page
+    assert "makes the deadline" not in page and "would be late" not in page
+    assert "outside the built-up area" not in page

@@ -64,3 +64,32 @@ def test_a_coach_order_whose_only_deadline_is_a_reply_shows_no_make_or_miss(app,
     assert "服务工程师" in page
     assert "makes the deadline" not in page and "would be late" not in page
     assert "outside the built-up area" not in page
+
+
+def test_one_load_on_the_technicians_list_his_page_and_the_candidates(app, client, auth, db, county):
+    from dispatch import clock
+    from dispatch.assign.models import Offer
+    from dispatch.orders.models import Status
+
+    app.config["ASSIGN_AUTO_DISPATCH"] = False
+    tech = county.tech
+    held = placed_order(county.org, assignee_id=tech.id)
+    held.status = Status.ACCEPTED
+    done = placed_order(county.org, assignee_id=tech.id)
+    done.status = Status.WORK_DONE
+    offered = placed_order(county.org)
+    offered.status = Status.OFFERED
+    db.flush()
+    db.add(
+        Offer(org_id=county.org.id, work_order_id=offered.id, technician_id=tech.id, expires_at=clock.now())
+    )
+    job = placed_order(county.org, owner_id=county.dispatcher.id)
+    job.status = Status.QUEUED
+    db.commit()
+    auth.login("disp")
+    listing = client.get("/console/technicians", headers=EN).get_data(as_text=True)
+    assert f"2 / {tech.max_load}" in listing
+    page = client.get(f"/console/technicians/{tech.id}", headers=EN).get_data(as_text=True)
+    assert f"2 / {tech.max_load}" in page
+    found = client.get(f"/api/v1/orders/{job.reference}/candidates").get_json()["candidates"]
+    assert [c["load"] for c in found if c["technician_id"] == tech.id] == [2]

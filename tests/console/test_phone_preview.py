@@ -88,3 +88,19 @@ def test_the_coach_phone_in_asks_coach_questions_only(client, db, demo):
     _login(client, "dispatcher")
     county = _page(client)
     assert 'name="severity"' in county and "Meter account" in county and 'name="needs_supplier"' not in county
+
+
+def test_every_phone_in_call_is_in_the_calls_and_letters_log_with_its_reply(client, db, demo):
+    from dispatch.intake.models import CallLog
+
+    _login(client, "dispatcher")
+    for n, place in enumerate(["书院路与新华路交叉口", "县人民医院", "汉桑路"]):
+        clock.freeze(datetime(2026, 11, 2, 9, 10 * n, tzinfo=CST))
+        _saved(client, db, type_code="water_leak", address=place, reporter_phone="0377-66221750")
+    db.rollback()
+    logged = db.scalars(sa.select(CallLog).order_by(CallLog.received_at)).all()
+    orders = db.scalars(sa.select(WorkOrder).order_by(WorkOrder.id)).all()
+    assert [e.work_order_id for e in logged] == [o.id for o in orders]
+    assert all(e.reply and o.reference in e.reply and o.reference in e.subject for e, o in zip(logged, orders))
+    page = client.get("/intake/calls", headers=EN).get_data(as_text=True)
+    assert all(o.reference in page for o in orders)

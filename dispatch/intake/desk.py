@@ -80,7 +80,11 @@ def phone_in():
         return render_template("intake/phone_in.html", form=form), 400
     type_def = rulebook().type(result.order.type_code)
     calls.log_phone_in(
-        db.session, result.order, result.ack_text, current_user.id, type_def.name_zh if zh else type_def.name_en
+        db.session,
+        result.order,
+        result.ack_text,
+        current_user.id,
+        type_def.name_zh if zh else type_def.name_en,
     )
     commit()
     return render_template("intake/phone_in_done.html", result=result)

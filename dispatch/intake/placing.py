@@ -67,11 +67,13 @@ def place_order(
         session.scalar(sa.select(Depot.id).where(Depot.code == where.site.code)) if where.site else None
     )
     data = {"lat": lat, "lon": lon, "source": source, "precision": precision, "zone": order.zone}
+    # Placed in the intake that created it: the first real plan, not a change to review.
+    initial = order.status is Status.NEW
     if order.status in (Status.NEW, Status.NEEDS_LOCATION):
         lifecycle.transition(session, order, "locate", actor, data=data)
     else:
         lifecycle.record(session, order, "relocated", actor, data=data)
-    apply_rules(session, order, actor=actor, reason="placed")
+    apply_rules(session, order, actor=actor, reason="placed", initial=initial)
     return order
 
 

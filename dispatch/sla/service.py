@@ -93,9 +93,10 @@ def apply_rules(
     *,
     actor: Actor | None = None,
     reason: str = "rules",
+    initial: bool = False,
 ) -> list[Milestone]:
     """Create or recompute ``order``'s milestones (see :func:`recompute`). Flushes."""
-    recompute(session, order, now, actor=actor, reason=reason)
+    recompute(session, order, now, actor=actor, reason=reason, initial=initial)
     return list(order.milestones)
 
 
@@ -108,8 +109,13 @@ def recompute(
     reason: str = "rules",
     note: str | None = None,
     overrides: Mapping[str, datetime] | None = None,
+    initial: bool = False,
 ) -> list[DueChange]:
     """Create or recompute ``order``'s milestones from the rules; returns the due times it moved.
+
+    ``initial``: this is still the plan of the report being taken (placed in the same intake
+    that created it): the strictest-variant milestones it got a moment before were never a
+    promise to anyone, so they are replaced without a move on the record.
 
     Met milestones keep their times; milestones of a previous rule that the new one does not have
     (and that were not met) are removed. The first computation (the report taken) and a clock
@@ -128,7 +134,7 @@ def recompute(
     now = now or clock.now()
     rule_id, plans = plan_for(order, now, overrides)
     existing = {m.name: m for m in order.milestones}
-    first = not existing
+    first = not existing or initial
     moves: list[tuple[str, datetime | None, datetime | None, datetime | None]] = []
     wanted = set()
     for plan in plans:
@@ -156,7 +162,7 @@ def recompute(
         milestone.manual = plan.set_by_hand
     for name, milestone in existing.items():
         if name not in wanted and milestone.met_at is None:
-            if milestone.due_at is not None:
+            if milestone.due_at is not None and not first:
                 moves.append((name, milestone.due_at, None, milestone.breached_at))
             order.milestones.remove(milestone)
     session.flush()

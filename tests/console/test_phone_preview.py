@@ -103,7 +103,8 @@ def test_every_phone_in_call_is_in_the_calls_and_letters_log_with_its_reply(clie
     orders = db.scalars(sa.select(WorkOrder).order_by(WorkOrder.id)).all()
     assert [e.work_order_id for e in logged] == [o.id for o in orders]
     assert all(
-        e.reply and o.reference in e.reply and o.reference in e.subject for e, o in zip(logged, orders)
+        e.reply and o.reference in e.reply and o.reference in e.subject
+        for e, o in zip(logged, orders, strict=True)
     )
     page = client.get("/intake/calls", headers=EN).get_data(as_text=True)
     assert all(o.reference in page for o in orders)

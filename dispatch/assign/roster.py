@@ -17,6 +17,7 @@ from dispatch.assign.models import DutyStatus, Technician
 from dispatch.assign.ranking import current_loads
 from dispatch.errors import DomainError, NotFound
 from dispatch.geo.placing import check_coordinates
+from dispatch.sms.directory import Sender
 
 
 def get_technician(session: Session, org_id: int, technician_id: int) -> Technician:
@@ -113,3 +114,14 @@ def stands_in_for(session: Session, org_id: int) -> dict[int, list[Technician]]:
     ):
         result.setdefault(tech.substitute_id, []).append(tech)
     return result
+
+
+def sms_senders(session: Session, org_id: int) -> list[Sender]:
+    """The organisation's technicians and service stations, by name: who the SMS simulator may
+    send as (registered with the pipe at start-up)."""
+    rows = session.execute(
+        sa.select(Technician.id, Technician.name, Technician.phone)
+        .where(Technician.org_id == org_id)
+        .order_by(Technician.name)
+    )
+    return [Sender(id=i, name=name, phone=phone) for i, name, phone in rows]

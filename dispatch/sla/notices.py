@@ -39,7 +39,7 @@ NAME_MAX = 16
 language_of = language_for
 
 
-def _when(moment: datetime) -> str:
+def when(moment: datetime) -> str:
     return clock.local(moment).strftime("%m-%d %H:%M")
 
 
@@ -64,7 +64,7 @@ def warning_text(order: WorkOrder, milestone: Milestone, language: str) -> str:
             reference=order.reference,
             type=_type_name(order, language),
             milestone=_label(milestone.name),
-            due=_when(milestone.due_at),
+            due=when(milestone.due_at),
         )
 
 
@@ -77,7 +77,7 @@ def escalation_text(order: WorkOrder, milestone: Milestone, language: str) -> st
             reference=order.reference,
             type=_type_name(order, language),
             milestone=_label(milestone.name),
-            due=_when(milestone.due_at),
+            due=when(milestone.due_at),
             assignee=assignee,
         )
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     DateTimeLocalField,
     DecimalField,
     SelectChoice,
@@ -46,6 +47,8 @@ class PublicReportForm(PlaceFields, FlaskForm):
     description = TextAreaField(_l("Describe it"), validators=[Optional(), Length(max=4000)])
     reporter_name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
     reporter_phone = StringField(_l("Your phone (for the acknowledgement)"), validators=[Optional()])
+    #: "device" when "use my location" filled the coordinates (a phone's fix), else a pin typed in.
+    place_source = HiddenField(default="pin")
 
 
 class PhoneInForm(PlaceFields, FlaskForm):

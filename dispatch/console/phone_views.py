@@ -18,9 +18,10 @@ from dispatch.errors import DomainError, NotFound
 from dispatch.extensions import db
 from dispatch.geo.gazetteer import GazetteerEntry, load_entries
 from dispatch.geo.models import Customer
+from dispatch.geo.placing import service_area
 from dispatch.intake.placing import preview
 from dispatch.settings import CONFIG_DIR
-from dispatch.sla.rules import NoMatchingRule
+from dispatch.sla.rules import ZONES, NoMatchingRule
 from dispatch.sla.service import promised, rulebook
 from dispatch.web import roles_required
 
@@ -134,6 +135,14 @@ def _coordinate(value: str | None) -> float | None:
     return number
 
 
+def org_zones() -> tuple[str, ...]:
+    """The zones the user's organisation has: none for one without built-up areas (a coach
+    network), so no page offers it a "built-up area" filter."""
+    if not current_user.is_authenticated or current_user.org is None:
+        return ()
+    return ZONES if service_area().areas(current_user.org.code) else ()
+
+
 @bp.app_context_processor
 def _phone_globals():
-    return {"promised_of": promised}
+    return {"promised_of": promised, "org_zones": org_zones}

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
     DateTimeLocalField,
     DecimalField,
+    HiddenField,
     SelectChoice,
     SelectField,
     StringField,

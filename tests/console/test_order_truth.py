@@ -93,3 +93,12 @@ def test_one_load_on_the_technicians_list_his_page_and_the_candidates(app, clien
     assert f"2 / {tech.max_load}" in page
     found = client.get(f"/api/v1/orders/{job.reference}/candidates").get_json()["candidates"]
     assert [c["load"] for c in found if c["technician_id"] == tech.id] == [2]
+
+
+def test_the_coach_queue_offers_no_built_up_area_filter(client, auth, db, county):
+    auth.login("stranger")  # the coach maker's dispatcher
+    coach = client.get("/console/", headers=EN).get_data(as_text=True)
+    assert 'name="zone"' not in coach and "built-up area" not in coach
+    auth.logout()
+    auth.login("disp")
+    assert 'name="zone"' in client.get("/console/", headers=EN).get_data(as_text=True)

@@ -102,3 +102,16 @@ def test_the_coach_queue_offers_no_built_up_area_filter(client, auth, db, county
     auth.logout()
     auth.login("disp")
     assert 'name="zone"' in client.get("/console/", headers=EN).get_data(as_text=True)
+
+
+def test_a_linked_duplicate_shows_the_originals_promise_and_no_clock_of_its_own(client, auth, db, county):
+    original = placed_order(county.org, owner_id=county.dispatcher.id)
+    dup = placed_order(county.org, owner_id=county.dispatcher.id)
+    dup.duplicate_of_id = original.id
+    dup.milestones.clear()
+    db.commit()
+    auth.login("disp")
+    page = client.get(f"/console/orders/{dup.reference}", headers=EN).get_data(as_text=True)
+    assert "the original's apply" in page and 'class="countdown"' not in page
+    # The original's promise, not none at all.
+    assert "Promised to the customer" in page and original.reference in page

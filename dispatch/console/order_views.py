@@ -122,8 +122,7 @@ def order(reference: str):
         now=now,
         states={m.id: milestone_state(m, now=now, met_at=m.met_at).value for m in order.milestones},
         due_changes=_due_changes(order),
-        # A linked duplicate keeps no clock of its own: the promise is the original's.
-        promised=promised(order.duplicate_of or order),
+        promised=promised(order),
         sms=_sms_thread(order),
         duplicates=duplicates,
         slots=order_actions.available(order, current_user),

@@ -170,7 +170,7 @@ def complete_place(session: Session, message: InboundMessage, order: WorkOrder, 
             address=placement.label,
         )
         after_placing(session, order, ACTOR)
-        milestone = promised(order.duplicate_of or order)
+        milestone = promised(order)
         body = _(
             "Thank you: %(reference)s is placed at %(place)s.",
             reference=order.reference,

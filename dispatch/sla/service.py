@@ -203,7 +203,10 @@ def mark_met(session: Session, order: WorkOrder, event_name: str, at: datetime) 
 
 
 def promised(order: WorkOrder) -> Milestone | None:
-    """The milestone that completes the citizen's request: ``resolve``, else the last one due."""
+    """The milestone that completes the citizen's request: ``resolve``, else the last one due —
+    the original's for a linked duplicate, which keeps no deadline of its own."""
+    if order.duplicate_of is not None:
+        order = order.duplicate_of
     by_name = {m.name: m for m in order.milestones}
     if "resolve" in by_name:
         return by_name["resolve"]

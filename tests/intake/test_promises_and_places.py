@@ -101,3 +101,12 @@ def test_a_report_near_a_finished_job_is_a_new_job(db, demo):
     again = phone_in(db, demo, address="书院路与新华路交叉口")
     assert again.duplicate_of is None and again.order.status is Status.QUEUED
     assert {m.name for m in again.order.milestones} == {"arrive", "resolve"}
+
+
+def test_a_duplicates_expected_time_is_the_originals_in_every_channel(db, demo):
+    from dispatch.sla.service import promised
+
+    first = phone_in(db, demo, address="书院路与新华路交叉口")
+    clock.freeze(datetime(2026, 11, 2, 9, 30, tzinfo=CST))
+    second = phone_in(db, demo, address="书院路与新华路交叉口")
+    assert promised(second.order) is promised(first.order) is not None

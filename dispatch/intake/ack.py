@@ -102,6 +102,21 @@ def materials_request(channel: Channel, materials: str) -> str:
     return _("Please send us: %(materials)s.", materials=materials)
 
 
+def still_needed(order: WorkOrder, type_def, zh: bool) -> list[str]:
+    """The type's materials less those the report already gave: an asset found in the registry
+    answers the question (``vin``, ``account``) whose ``material_*`` names that item."""
+    materials = list(type_def.materials_zh if zh else type_def.materials_en)
+    if order.customer_id is None:
+        return materials
+    book = rulebook()
+    given = {
+        book.questions[q].get("material_zh" if zh else "material_en")
+        for q in type_def.asks
+        if q in ("vin", "account")
+    }
+    return [m for m in materials if m not in given]
+
+
 def acknowledgement(
     order: WorkOrder, org: Organisation, language: str | None, *, duplicate_of: WorkOrder | None = None
 ) -> str:
@@ -135,7 +150,7 @@ def acknowledgement(
         promise = promise_text(promised_now, locale)
         if promise:
             parts.append(promise)
-        materials = type_def.materials_zh if zh else type_def.materials_en
+        materials = still_needed(order, type_def, zh)
         if materials and duplicate_of is None:
             parts.append(materials_request(order.channel, ("、" if zh else ", ").join(materials)))
         hotline = supervision_phone(org)

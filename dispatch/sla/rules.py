@@ -48,7 +48,9 @@ _TYPE_KEYS = {
     "org", "orgs", "name_en", "name_zh", "skills", "materials_en", "materials_zh", "auto_dispatch",
     "keywords_zh", "keywords_en", "variants", "served_from", "asks",
 }  # fmt: skip
-_QUESTION_KEYS = {"datatype", "description", "datatype_description", "values", "order"}
+_QUESTION_KEYS = {
+    "datatype", "description", "datatype_description", "values", "order", "material_en", "material_zh",
+}  # fmt: skip
 #: Where a type's reports are served from (the nearest one gives the distance of the rule).
 SITE_KINDS = ("depot", "service_station")
 

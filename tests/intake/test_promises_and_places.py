@@ -49,7 +49,8 @@ def test_a_far_coach_is_promised_a_reply_not_a_crew_and_a_caller_is_not_asked_to
     text = result.ack_text
     assert result.order.milestones[0].name == "reply"
     assert "crew" not in text and "will contact you" in text and "a reply to you by 2 Nov 21:00" in text
-    assert "bring" not in text.lower() and "We will also need" in text
+    assert "bring" not in text.lower() and "We will also need: current mileage." in text
+    assert "VIN" not in text  # the coach was found by its VIN: it is not asked for again
 
 
 def test_a_coach_taken_by_vin_has_its_owners_base_as_place_and_the_registry_as_source(db, demo):

@@ -145,7 +145,8 @@ def candidates(reference: str, limit: int):
                 "kind": techs[c.technician_id].kind.value,
                 "eta_min": _finite(c.eta_min),
                 "distance_km": _finite(c.distance_km) if c.eta_min != float("inf") else None,
-                "can_meet": c.can_meet,
+                # No on-site deadline (a coach reply, office work): nothing to make or miss.
+                "can_meet": c.can_meet if target is not None else None,
                 "load": c.load,
                 "stands_in_for_id": c.stands_in_for_id,
                 "position_source": c.position_source,

@@ -25,6 +25,7 @@ from dispatch.assign.grammar import Command, CommandKind, ParseError
 from dispatch.assign.models import DutyStatus, JobCode, Offer, OfferState, Technician
 from dispatch.assign.ranking import is_away, target_milestone
 from dispatch.errors import DomainError
+from dispatch.language import number_language
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, Status, WorkOrder
 from dispatch.sms.inbound import CITIZEN, FALLBACK_REPLY, TECHNICIAN, HandlerResult
@@ -82,7 +83,7 @@ def handle(session: Session, message: InboundMessage) -> HandlerResult:
     """Act on one technician SMS. Never commits (the inbound pipe does)."""
     tech = session.scalar(sa.select(Technician).where(Technician.phone == message.sender))
     if tech is None:
-        return HandlerResult(FALLBACK_REPLY["zh" if message.sender.startswith("+86") else "en"])
+        return HandlerResult(FALLBACK_REPLY[number_language(message.sender)])
     ctx = Context(session, tech, texts.short_language(tech.language), clock.now())
     command = grammar.parse(message.body)
     with texts.in_language(ctx.lang):

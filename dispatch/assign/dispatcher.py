@@ -37,15 +37,8 @@ def technician_in_org(session: Session, org_id: int, technician_id: int) -> Tech
 
 
 def _notify(session: Session, order: WorkOrder, tech: Technician, body: str, kind: str) -> None:
-    outbox.enqueue(
-        session,
-        to=tech.phone,
-        body=body,
-        kind=kind,
-        org_id=order.org_id,
-        work_order_id=order.id,
-        technician_id=tech.id,
-        language=texts.short_language(tech.language),
+    outbox.send(
+        session, kind, to=tech.phone, text=body, order=order, technician_id=tech.id, language=tech.language
     )
 
 

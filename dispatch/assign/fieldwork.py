@@ -24,21 +24,14 @@ from dispatch.orders.models import Status, WorkOrder
 from dispatch.sla import changes as sla_changes
 from dispatch.sms import outbox
 
-CUSTOMER_KIND = "customer_update"
 
-
-def tell_customer(session: Session, order: WorkOrder, body: str) -> bool:
-    """Send ``body`` to the reporter, if there is a number to send it to."""
-    if not order.reporter_phone:
+def tell_customer(session: Session, order: WorkOrder, kind: str, body: str) -> bool:
+    """Send ``body`` to the reporter when their number takes SMS; a landline caller is not texted
+    (the order page says the customer must be called). Returns whether a text was queued."""
+    if not order.reporter_takes_sms:
         return False
-    outbox.enqueue(
-        session,
-        to=order.reporter_phone,
-        body=body,
-        kind=CUSTOMER_KIND,
-        org_id=order.org_id,
-        work_order_id=order.id,
-        language=texts.short_language(order.reporter_language),
+    outbox.send(
+        session, kind, to=order.reporter_phone, text=body, order=order, language=order.reporter_language
     )
     return True
 
@@ -72,7 +65,7 @@ def depart(
     lifecycle.transition(
         session, order, "depart", actor, data={"eta_min": eta, "eta_given": eta_min is not None}
     )
-    told = tell_customer(session, order, texts.customer_on_the_way(order, eta))
+    told = tell_customer(session, order, "customer_on_the_way", texts.customer_on_the_way(order, eta))
     return eta, told
 
 
@@ -134,7 +127,7 @@ def complete(
         lifecycle.transition(session, order, "arrive", actor, note="arrival reported together with done")
     lifecycle.transition(session, order, "complete", actor, note=note)
     _at_site(tech, order, clock.now())
-    return tell_customer(session, order, texts.customer_done(order))
+    return tell_customer(session, order, "customer_done", texts.customer_done(order, note))
 
 
 def part_used(session: Session, order: WorkOrder, code: str, quantity: int, actor: Actor) -> None:

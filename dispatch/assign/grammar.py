@@ -42,6 +42,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from dispatch.language import IDEOGRAPHS, is_chinese
+
 Language = Literal["zh", "en"]
 
 MAX_CHARS = 320
@@ -133,10 +135,8 @@ _AMBIGUOUS = object()  # a keyword that could mean either of two commands
 # Chinese sentence particles that may follow a keyword ("下班了", "完成啦").
 _PARTICLES = "了啦嘞喽咯吧呢哈"
 
-_IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-# Ideographs, CJK radicals and punctuation, full-width forms.
-_CJK = re.compile(f"[{_IDEOGRAPHS}\u2e80-\u2fdf\u3000-\u303f\uff00-\uffef]")
-_HAN = re.compile(f"[{_IDEOGRAPHS}]")
+_HAN = re.compile(f"[{IDEOGRAPHS}]")
+
 _LEAD = re.compile(r"^[\s,、:;#=/.。\-]+")
 _TRAIL = re.compile(r"[\s。.!?,、;~]+$")
 _WORD_RUN = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*", re.A)
@@ -195,7 +195,7 @@ def form(kind: CommandKind, language: str, code: str | None = None) -> str:
 def parse(text: str) -> Command | ParseError:
     """Read one technician SMS. Never raises; see the module docstring for what is accepted."""
     text = text or ""
-    lang: Language = "zh" if _CJK.search(text) else "en"
+    lang: Language = "zh" if is_chinese(text) else "en"
     if len(text.strip()) > MAX_CHARS:
         return _error("too_long", lang)
     s = _normalize(text)

@@ -292,15 +292,14 @@ def make_offers(
             broadcast=broadcast,
             now=now,
         )
-        message = outbox.enqueue(
+        message = outbox.send(
             session,
+            OFFER_KIND,
             to=tech.phone,
-            body=body,
-            kind=OFFER_KIND,
-            org_id=order.org_id,
-            work_order_id=order.id,
+            text=body,
+            order=order,
             technician_id=tech.id,
-            language=texts.short_language(tech.language),
+            language=tech.language,
         )
         offer.outbox_message_id = message.id
         made.append(offer)
@@ -379,15 +378,15 @@ def close_others(
             if state is OfferState.TAKEN
             else texts.withdrawn_text(code, tech.language)
         )
-        outbox.enqueue(
+        kind = "offer_taken" if state is OfferState.TAKEN else "offer_withdrawn"
+        outbox.send(
             session,
+            kind,
             to=tech.phone,
-            body=body,
-            kind="offer_taken" if state is OfferState.TAKEN else "offer_withdrawn",
-            org_id=order.org_id,
-            work_order_id=order.id,
+            text=body,
+            order=order,
             technician_id=tech.id,
-            language=texts.short_language(tech.language),
+            language=tech.language,
         )
         closed.append(other)
     return closed

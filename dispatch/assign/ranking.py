@@ -228,7 +228,9 @@ def rank(
             if not passing.any():
                 break
             sub = np.where(passing, roster.substitute[np.maximum(sub, 0)], sub)
-        ok = (sub >= 0) & free[np.maximum(sub, 0)] & ~eligible[np.maximum(sub, 0)]
+        # The substitute covers the absent colleague's post (同岗替代): free is enough, whether
+        # or not he would have been a candidate of his own.
+        ok = (sub >= 0) & free[np.maximum(sub, 0)]
         # Several away colleagues may share a substitute: the first one named is kept.
         stand_in[sub[ok][::-1]] = stand_in_for[ok][::-1]
         eligible = eligible | (stand_in >= 0)
@@ -241,13 +243,24 @@ def rank(
     km = haversine_km_many(lat, lon, roster.lat[picked], roster.lon[picked])
     eta = km * policy.road_factor / policy.speed_for(zone) * 60.0 + policy.start_delay_min
     eta = np.where(np.isnan(eta), np.inf, eta)
-    if due_at is None:
-        can_meet = np.ones(picked.size, bool)
-    else:
-        can_meet = eta <= (due_at - now).total_seconds() / 60.0
+    window_min = np.inf if due_at is None else (due_at - now).total_seconds() / 60.0
+    can_meet = eta <= window_min
+    # A substitute is ranked where the colleague he stands in for would have been (by that
+    # colleague's ETA from his last known position), or where his own ETA puts him if that
+    # is better; his own ETA and whether he himself makes the deadline are what is shown.
+    rank_eta, rank_meet = eta.copy(), can_meet.copy()
+    absent = stand_in[picked]
+    covering = absent >= 0
+    if covering.any():
+        others = absent[covering]
+        km_absent = haversine_km_many(lat, lon, roster.lat[others], roster.lon[others])
+        eta_absent = km_absent * policy.road_factor / policy.speed_for(zone) * 60.0 + policy.start_delay_min
+        eta_absent = np.where(np.isnan(eta_absent), np.inf, eta_absent)
+        rank_eta[covering] = np.minimum(eta[covering], eta_absent)
+        rank_meet[covering] |= eta_absent <= window_min
     load = roster.load[picked]
     # lexsort sorts by the last key first: meets the deadline, then ETA, then load, then id.
-    order = np.lexsort((roster.ids[picked], load, eta, ~can_meet))
+    order = np.lexsort((roster.ids[picked], load, rank_eta, ~rank_meet))
     if limit is not None:
         order = order[:limit]
     return [
@@ -277,8 +290,10 @@ def _skills(text: str | None) -> tuple[str, ...]:
 
 
 def current_loads(session: Session, org_id: int) -> dict[int, int]:
-    """Per technician: open jobs assigned to him plus offers awaiting his answer (an offer
-    reserves him, so a burst of reports does not pile every job on the nearest one)."""
+    """A technician's load — the one definition, used by ranking, the technicians list and the
+    technician's page: the jobs he holds and has not finished (accepted, on the way, on site, on
+    hold) plus the offers awaiting his answer (an offer reserves him, so a burst of reports does
+    not pile every job on the nearest one). Work done, signed or closed is no load."""
     loads: dict[int, int] = {}
     assigned = (
         sa.select(WorkOrder.assignee_id, sa.func.count(WorkOrder.id))

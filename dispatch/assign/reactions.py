@@ -25,13 +25,13 @@ from flask import Flask
 from sqlalchemy.orm import Session, object_session
 
 from dispatch import clock, signals
-from dispatch.assign import alerts, commands, offers
+from dispatch.assign import alerts, commands, notices, offers, roster
 from dispatch.assign.models import Offer, OfferState
 from dispatch.db import claim, sqlite_writer
 from dispatch.extensions import db
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import FINAL, Status, WorkOrder
-from dispatch.sms import inbound
+from dispatch.sms import directory, inbound
 from dispatch.sms.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,8 @@ SWEEP_BATCH = 100
 def init_app(app: Flask) -> None:
     inbound.register_classifier(commands.classify)
     inbound.register_handler(inbound.TECHNICIAN, commands.handle)
+    directory.register_directory(roster.sms_senders)
+    notices.connect()
     signals.order_transitioned.connect(on_transition)
     signals.outbox_failed.connect(on_outbox_failed)
 

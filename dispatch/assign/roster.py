@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.assign.models import DutyStatus, Technician
+from dispatch.assign.ranking import current_loads
 from dispatch.errors import DomainError, NotFound
 from dispatch.geo.placing import check_coordinates
-from dispatch.orders.models import FINAL, WorkOrder
+from dispatch.sms.directory import Sender
 
 
 def get_technician(session: Session, org_id: int, technician_id: int) -> Technician:
@@ -100,13 +101,9 @@ def set_position(
 
 
 def loads(session: Session, org_id: int) -> dict[int, int]:
-    """Open orders assigned to each technician of the organisation (absent: none)."""
-    rows = session.execute(
-        sa.select(WorkOrder.assignee_id, sa.func.count())
-        .where(WorkOrder.org_id == org_id, WorkOrder.assignee_id.is_not(None), WorkOrder.status.not_in(FINAL))
-        .group_by(WorkOrder.assignee_id)
-    )
-    return {row[0]: row[1] for row in rows}
+    """Each technician's load (absent: none) — the one definition, the one ranking uses:
+    :func:`dispatch.assign.ranking.current_loads`."""
+    return current_loads(session, org_id)
 
 
 def stands_in_for(session: Session, org_id: int) -> dict[int, list[Technician]]:
@@ -117,3 +114,14 @@ def stands_in_for(session: Session, org_id: int) -> dict[int, list[Technician]]:
     ):
         result.setdefault(tech.substitute_id, []).append(tech)
     return result
+
+
+def sms_senders(session: Session, org_id: int) -> list[Sender]:
+    """The organisation's technicians and service stations, by name: who the SMS simulator may
+    send as (registered with the pipe at start-up)."""
+    rows = session.execute(
+        sa.select(Technician.id, Technician.name, Technician.phone)
+        .where(Technician.org_id == org_id)
+        .order_by(Technician.name)
+    )
+    return [Sender(id=i, name=name, phone=phone) for i, name, phone in rows]

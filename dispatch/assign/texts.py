@@ -16,23 +16,16 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from dispatch import clock
+from dispatch.language import locale_of, short_language
 from dispatch.orders.models import WorkOrder
 from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import rulebook
+from dispatch.sms.outbox import Rendered
 from dispatch.sms.segments import count_segments, is_gsm7
 
 #: An offer never costs more than this many segments.
 MAX_OFFER_SEGMENTS = 2
 ELLIPSIS = "…"
-
-
-def locale_of(language: str | None) -> str:
-    """The catalog locale for a recipient's language ("zh", "zh_Hans_CN", "en"); Chinese by default."""
-    return "en" if (language or "zh").lower().startswith("en") else "zh_Hans_CN"
-
-
-def short_language(language: str | None) -> str:
-    return "en" if locale_of(language) == "en" else "zh"
 
 
 @contextmanager
@@ -101,7 +94,7 @@ def fit(
             else:
                 high = mid - 1
         current[name] = _cut(value, low)
-    return build(current)
+    return Rendered(build(current), current)
 
 
 #: Cut the place first (down to 12 characters), then the type name, then the place again.
@@ -153,27 +146,41 @@ def assigned_text(order: WorkOrder, code: str, language: str | None, *, due_at: 
 
 def taken_text(code: str, language: str | None) -> str:
     with in_language(language):
-        return _("Job %(code)s has been taken by a colleague. No action needed.") % {"code": code}
+        return Rendered(
+            _("Job %(code)s has been taken by a colleague. No action needed.") % {"code": code},
+            {"code": code},
+        )
 
 
 def withdrawn_text(code: str, language: str | None) -> str:
     with in_language(language):
-        return _("Job %(code)s is no longer for you (the dispatcher changed it). No action needed.") % {
-            "code": code
-        }
+        template = _("Job %(code)s is no longer for you (the dispatcher changed it). No action needed.")
+        return Rendered(template % {"code": code}, {"code": code})
 
 
-def customer_on_the_way(order: WorkOrder, minutes: int | None) -> str:
+def customer_on_the_way(order: WorkOrder, minutes: int | None) -> Rendered:
+    values = {"reference": order.reference, "minutes": minutes or ""}
     with in_language(order.reporter_language):
         if minutes:
-            return _(
+            template = _(
                 "%(reference)s: our technician is on the way and should arrive in about %(minutes)s minutes."
-            ) % {"reference": order.reference, "minutes": minutes}
-        return _("%(reference)s: our technician is on the way.") % {"reference": order.reference}
+            )
+        else:
+            template = _("%(reference)s: our technician is on the way.")
+    return Rendered(template % values, values)
 
 
-def customer_done(order: WorkOrder) -> str:
+#: The technician's note on a done job is passed on to the customer up to this length.
+NOTE_MAX = 60
+
+
+def customer_done(order: WorkOrder, note: str | None = None) -> Rendered:
+    """Work done, with the technician's note (what was done) when he gave one."""
+    note = " ".join((note or "").split())
+    values = {"reference": order.reference, "note": _cut(note, NOTE_MAX) if note else ""}
     with in_language(order.reporter_language):
-        return _("%(reference)s: the work is done. Thank you for reporting it.") % {
-            "reference": order.reference
-        }
+        if note:
+            template = _("%(reference)s: the work is done (%(note)s). Thank you for reporting it.")
+        else:
+            template = _("%(reference)s: the work is done. Thank you for reporting it.")
+    return Rendered(template % values, values)

@@ -160,7 +160,7 @@ def bench_report_to_offer(technicians: int, rate: float, seconds: float, databas
     from dispatch import create_app
     from dispatch.db import sqlite_writer
     from dispatch.extensions import db
-    from dispatch.geo.placing import place_order
+    from dispatch.intake.placing import place_order
     from dispatch.orders import lifecycle
     from dispatch.orders.lifecycle import Actor
     from dispatch.orders.models import Channel

@@ -55,19 +55,21 @@ def candidates(order: WorkOrder) -> dict:
     )
     ids = [c.technician_id for c in found]
     techs = {t.id: t for t in db.session.scalars(sa.select(Technician).where(Technician.id.in_(ids)))}
+    target = target_milestone(order)
     rows = [
         {
             "tech": techs[c.technician_id],
             "eta_min": None if c.eta_min == float("inf") else round(c.eta_min),
             "distance_km": None if c.eta_min == float("inf") else round(c.distance_km, 1),
-            "can_meet": c.can_meet,
+            # None: the order has no on-site deadline (a reply, office work), nothing to make.
+            "can_meet": c.can_meet if target is not None else None,
             "load": c.load,
             "stands_in_for": db.session.get(Technician, c.stands_in_for_id) if c.stands_in_for_id else None,
         }
         for c in found
         if c.technician_id in techs
     ]
-    return {"rows": rows, "target": target_milestone(order)}
+    return {"rows": rows, "target": target}
 
 
 @bp.app_context_processor

@@ -68,11 +68,16 @@ LOCATION_SOURCE = {
     "gazetteer": _l("gazetteer"),
     "geocoder": _l("geocoder"),
     "pin": _l("pin on the map"),
+    "device": _l("device location"),
     "depot": _l("home depot"),
     "console": _l("set by a dispatcher"),
 }
 PRECISION = {
     "exact": _l("exact"),
+    "pin": _l("as pinned"),
+    "device": _l("phone's location fix"),
+    "coordinates": _l("as given (accuracy unknown)"),
+    "vehicle": _l("vehicle's registered base"),
     "building": _l("building"),
     "intersection": _l("intersection"),
     "street": _l("street"),

@@ -16,7 +16,7 @@ from dispatch.console.forms import HandoverForm, MessageForm, NoteForm, PinForm,
 from dispatch.console.labels import STATUS, label
 from dispatch.errors import DomainError
 from dispatch.extensions import db
-from dispatch.geo.placing import place_order
+from dispatch.intake.placing import place_order
 from dispatch.orders import lifecycle
 from dispatch.orders.models import Event, WorkOrder
 from dispatch.orders.service import get_order
@@ -208,17 +208,19 @@ def message(reference: str):
     form = MessageForm()
     if not order.reporter_phone:
         raise DomainError(_("This report has no phone number to write to."))
+    if not order.reporter_takes_sms:
+        raise DomainError(_("The customer gave a landline, which takes no SMS: call the customer."))
     if not form.validate_on_submit() or not form.body.data.strip():
         flash(_("Write the message first (at most 300 characters)."), "error")
         return _back(reference)
     body = form.body.data.strip()
-    sent = outbox.enqueue(
+    sent = outbox.send(
         db.session,
+        "console_message",
         to=order.reporter_phone,
-        body=body,
-        kind="console_message",
-        org_id=order.org_id,
-        work_order_id=order.id,
+        text=body,
+        params={"text": body},
+        order=order,
         language=order.reporter_language,
     )
     # A message to the customer is the recorded reply that meets a `reply` / `contact` deadline.

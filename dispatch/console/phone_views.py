@@ -18,10 +18,11 @@ from dispatch.errors import DomainError, NotFound
 from dispatch.extensions import db
 from dispatch.geo.gazetteer import GazetteerEntry, load_entries
 from dispatch.geo.models import Customer
+from dispatch.geo.placing import service_area
+from dispatch.intake.placing import preview
 from dispatch.settings import CONFIG_DIR
-from dispatch.sla.explain import explain
-from dispatch.sla.rules import NoMatchingRule
-from dispatch.sla.service import promised, rulebook, work_calendar
+from dispatch.sla.rules import ZONES, NoMatchingRule
+from dispatch.sla.service import promised, rulebook
 from dispatch.web import roles_required
 
 #: Suggestions returned per kind.
@@ -88,8 +89,10 @@ def phone_lookup():
 @bp.get("/phone/deadlines")
 @roles_required(*CONSOLE_ROLES)
 def phone_deadlines():
-    """``?type=&severity=`` → the deadlines a report of that type taken now would get
-    (``sla explain``), each with its label and local time."""
+    """``?type=&severity=&needs_supplier=&address=&account=&lat=&lon=`` → the deadlines the report
+    would be saved with now: the same place lookup, zone, distance and rule as saving it
+    (:func:`dispatch.intake.placing.preview`), each milestone with its label and local time, and
+    the place found (``place``: name, source, zone, distance) or null."""
     type_code = request.args.get("type", "")
     if type_code not in {t.code for t in rulebook().types_for_org(current_user.org.code)}:
         raise NotFound("No such type.", type=type_code)
@@ -97,9 +100,23 @@ def phone_deadlines():
     if severity not in (None, "minor", "major"):
         raise DomainError("Severity must be minor or major.", severity=severity)
     try:
-        result = explain(rulebook(), work_calendar(), type_code, clock.now(), severity=severity)
+        lat, lon = (_coordinate(request.args.get(k)) for k in ("lat", "lon"))
+    except ValueError:
+        raise DomainError("Latitude and longitude must be numbers.") from None
+    try:
+        result = preview(
+            db.session,
+            current_user.org,
+            type_code,
+            lat=lat,
+            lon=lon,
+            account=(request.args.get("account") or "").strip()[:40] or None,
+            address=(request.args.get("address") or "").strip()[:300] or None,
+            severity=severity,
+            needs_supplier=request.args.get("needs_supplier") in ("1", "true", "yes", "y"),
+        )
     except NoMatchingRule:
-        result = explain(rulebook(), work_calendar(), type_code, clock.now())
+        raise DomainError("No deadline rule fits these details.", type=type_code) from None
     for item in result["milestones"]:
         item["label"] = str(labels.label(labels.MILESTONE, item["name"]))
         item["local"] = (
@@ -109,6 +126,23 @@ def phone_deadlines():
     return jsonify(result)
 
 
+def _coordinate(value: str | None) -> float | None:
+    if value is None or not value.strip():
+        return None
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(value)
+    return number
+
+
+def org_zones() -> tuple[str, ...]:
+    """The zones the user's organisation has: none for one without built-up areas (a coach
+    network), so no page offers it a "built-up area" filter."""
+    if not current_user.is_authenticated or current_user.org is None:
+        return ()
+    return ZONES if service_area().areas(current_user.org.code) else ()
+
+
 @bp.app_context_processor
 def _phone_globals():
-    return {"promised_of": promised}
+    return {"promised_of": promised, "org_zones": org_zones}

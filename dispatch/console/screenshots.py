@@ -36,7 +36,7 @@ def demo_orders(session, count: int = 40, seed: int = 7) -> str:
     from dispatch.assign.models import Technician
     from dispatch.auth.models import Organisation, User
     from dispatch.geo.gazetteer import load_entries
-    from dispatch.geo.placing import place_order
+    from dispatch.intake.placing import place_order
     from dispatch.orders.lifecycle import Actor, record, transition
     from dispatch.orders.models import Channel
     from dispatch.orders.service import create_order
@@ -81,15 +81,7 @@ def demo_orders(session, count: int = 40, seed: int = 7) -> str:
         if shown is None and type_code == "water_leak":
             shown = order.reference
             body = f"您反映的供水问题已受理，编号{order.reference}，维修人员将于1小时内到场。"
-            outbox.enqueue(
-                session,
-                to=order.reporter_phone,
-                body=body,
-                kind="ack",
-                org_id=org.id,
-                work_order_id=order.id,
-                language="zh",
-            )
+            outbox.send(session, "ack", to=order.reporter_phone, text=body, order=order, language="zh")
             record(session, order, "note", actor, note="来电人称水已漫到人行道")
     session.commit()
     return shown

@@ -124,13 +124,18 @@ class ServiceArea:
     def areas(self, org: str | None = None) -> list[BuiltUpArea]:
         return [a for a in self._areas if org is None or a.org == org]
 
-    def zone_of(self, org: str, lat: float, lon: float) -> Zone:
-        """ "built_up" when the point lies in (or on the edge of) one of the org's built-up areas.
+    def zone_of(self, org: str, lat: float, lon: float) -> Zone | None:
+        """ "built_up" when the point lies in (or on the edge of) one of the org's built-up areas,
+        else "outside".
 
-        An org with no built-up area (a coach network) puts every point "outside".
+        An org with no built-up area (a coach network) has no zones: None, so its orders carry
+        no county concept and no rule of theirs can depend on one.
         """
+        zones = self._zones.get(org, ())
+        if not zones:
+            return None
         point = Point(lon, lat)
-        return "built_up" if any(z.covers(point) for z in self._zones.get(org, ())) else "outside"
+        return "built_up" if any(z.covers(point) for z in zones) else "outside"
 
     def ranked(
         self, org: str, lat: float, lon: float, kinds: Sequence[str] = ("depot",)

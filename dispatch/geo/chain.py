@@ -12,7 +12,7 @@ Each answer says where it came from and how precise it is; both are stored on th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.errors import DomainError
 from dispatch.geo import external
+from dispatch.geo.distance import great_circle_km
 from dispatch.geo.gazetteer import GazetteerGeocoder
 from dispatch.geo.placing import check_coordinates
 from dispatch.geo.registry import RegistryGeocoder
@@ -31,9 +32,9 @@ from dispatch.settings import CONFIG_DIR
 class Placement:
     lat: float
     lon: float
-    #: given, pin, registry, gazetteer, geocoder:<provider>
+    #: given, pin, device, registry, gazetteer, geocoder:<provider>
     source: str
-    #: exact, building, vehicle, intersection, street, village, town, approximate, …
+    #: pin, device, coordinates, building, vehicle, intersection, street, village, town, …
     precision: str
     #: The place as the source names it (the gazetteer's name, the registry's address).
     label: str | None = None
@@ -57,6 +58,28 @@ def _placement(location: Location) -> Placement:
     )
 
 
+#: How exact coordinates are, by where they came from: a pin is where a person clicked, a device
+#: fix is a phone's location, coordinates given by a client say nothing of their accuracy.
+COORDINATE_PRECISION = {"pin": "pin", "device": "device", "given": "coordinates"}
+#: Coordinates this close to a place the chain knows by name or number are that place.
+SAME_PLACE_M = 50.0
+
+
+def _named_place(
+    session: Session, org_id: int, org_code: str, account: str | None, address: str | None
+) -> Placement | None:
+    text = " ".join(t for t in (account, address) if t)
+    if text.strip():
+        found = RegistryGeocoder(session, org_id).geocode(text)
+        if found is not None:
+            return _placement(found)
+    if address and address.strip():
+        found = gazetteer(org_code).geocode(address)
+        if found is not None:
+            return _placement(found)
+    return None
+
+
 def locate(
     session: Session,
     *,
@@ -78,16 +101,24 @@ def locate(
         if lat is None or lon is None:
             raise DomainError("Give both latitude and longitude, or neither.", field="lat")
         check_coordinates(lat, lon)
-        return Placement(lat, lon, coordinates_source, "exact")
-    text = " ".join(t for t in (account, address) if t)
-    if text.strip():
-        found = RegistryGeocoder(session, org_id).geocode(text)
-        if found is not None:
-            return _placement(found)
+        given = Placement(
+            lat, lon, coordinates_source, COORDINATE_PRECISION.get(coordinates_source, "coordinates")
+        )
+        known = _named_place(session, org_id, org_code, account, address)
+        if known is None:
+            return given
+        # A street's point is only its middle: coordinates near it are better than the street.
+        close = great_circle_km(lat, lon, known.lat, known.lon) * 1000 <= SAME_PLACE_M
+        if close and known.precision != "street":
+            # Coordinates filled in from a suggestion (a gazetteer place, a VIN picked in the
+            # type-ahead): the place is the suggestion's, with its own source and precision.
+            return known
+        # Pinned somewhere else (a coach broken down on the road): the pin, still that asset's.
+        return replace(given, customer_id=known.customer_id)
+    known = _named_place(session, org_id, org_code, account, address)
+    if known is not None:
+        return known
     if address and address.strip():
-        found = gazetteer(org_code).geocode(address)
-        if found is not None:
-            return _placement(found)
         provider = external.configured(config or {})
         if provider is not None:
             found = provider.geocode(address)

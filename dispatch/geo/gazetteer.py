@@ -191,12 +191,18 @@ class GazetteerGeocoder(Geocoder):
         return locations[0] if exactly_one else locations
 
     def reverse(
-        self, query: Any, exactly_one: bool = True, timeout: float | None = None
+        self,
+        query: Any,
+        exactly_one: bool = True,
+        timeout: float | None = None,
+        skip_kinds: tuple[str, ...] = ("street", "intersection"),
     ) -> Location | list[Location] | None:
         """The entries nearest to a point (anything geopy's ``Point`` accepts), nearest first.
 
-        Streets and intersections are left out (their point is only a middle or a corner);
-        returns None when nothing lies within ``max_reverse_km``.
+        Streets and intersections are left out by default (a street's point is only its
+        middle; an intersection's is a corner, which names a place well: pass
+        ``skip_kinds=("street",)`` to keep them); returns None when nothing lies within
+        ``max_reverse_km``.
         """
         point = Point(query)
         if not self.entries:
@@ -207,7 +213,7 @@ class GazetteerGeocoder(Geocoder):
             if distances[i] > self.max_reverse_km:
                 break
             entry = self.entries[i]
-            if entry.kind in ("street", "intersection"):
+            if entry.kind in skip_kinds:
                 continue
             found.append(self._location(entry, distance_km=round(float(distances[i]), 3)))
             if exactly_one:

@@ -1,11 +1,14 @@
-"""Putting a work order on the map: position, zone, nearest depot or station, and its deadlines.
+"""Where a position lies for an organisation: its zone and the nearest site that serves it.
 
-Every way an order gets a place — coordinates given, the registry, the gazetteer, a geocoder, a
-dispatcher's pin — ends here, so zone, distance and milestones always agree with the position.
+Pure geometry over config/service_area.geojson: no work order, no lifecycle, no deadline. Placing
+an order (position, zone, distance, then its deadlines) is intake's operation
+(:mod:`dispatch.intake.placing`), and the deadline preview asks the same function here, so the
+preview and the saved order see the same zone and distance.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -13,16 +16,9 @@ from sqlalchemy.orm import Session
 
 from dispatch.auth.models import Organisation
 from dispatch.errors import DomainError
-from dispatch.geo.area import ServiceArea
+from dispatch.geo.area import ServiceArea, Site
 from dispatch.geo.models import Depot, SiteKind
-from dispatch.orders import lifecycle
-from dispatch.orders.lifecycle import Actor
-from dispatch.orders.models import Status, WorkOrder
 from dispatch.settings import CONFIG_DIR
-from dispatch.sla.service import apply_rules
-
-#: Types served from service stations (the coach network) rather than depots.
-STATION_TYPES = frozenset({"vehicle_body_fault", "vehicle_chassis_fault"})
 
 
 @lru_cache(maxsize=1)
@@ -55,44 +51,26 @@ def check_coordinates(lat: float, lon: float) -> None:
         raise DomainError("Latitude must be within ±90 and longitude within ±180.", lat=lat, lon=lon)
 
 
-def place_order(
-    session: Session,
-    order: WorkOrder,
-    lat: float,
-    lon: float,
-    *,
-    source: str,
-    precision: str,
-    actor: Actor,
-    address: str | None = None,
-) -> WorkOrder:
-    """Give ``order`` a position and everything that follows from it. Flushes.
+@dataclass(frozen=True)
+class Whereabouts:
+    """What a position means to an organisation: its zone (None for an organisation without
+    built-up areas) and the nearest site of the kinds that serve the report, with its distance."""
 
-    The zone and nearest site come from config/service_area.geojson; the milestones are
-    recomputed (a place found can relax the strictest-variant deadlines an unplaced report got;
-    each due time moved is a ``due_changed`` event by ``actor`` for the supervisor's review).
-    A new or unplaced order moves to ``located``; a placed one records a ``relocated`` event.
-    """
+    zone: str | None
+    site: Site | None
+    distance_km: float | None
+
+
+def whereabouts(
+    org_code: str, lat: float, lon: float, served_from: tuple[str, ...] = ("depot",)
+) -> Whereabouts:
+    """The zone of ``lat, lon`` and the nearest site among ``served_from`` (the type's
+    ``served_from`` in config/sla.toml). Raises DomainError for coordinates out of range."""
     check_coordinates(lat, lon)
     area = service_area()
-    org_code = order.org.code
-    kinds = ("service_station", "depot") if order.type_code in STATION_TYPES else ("depot",)
-    order.lat, order.lon = lat, lon
-    order.location_source, order.location_precision = source, precision
-    if address:
-        order.address = address
-    order.zone = area.zone_of(org_code, lat, lon)
+    zone = area.zone_of(org_code, lat, lon)
     try:
-        site, km = area.nearest(org_code, lat, lon, kinds=kinds)
+        site, km = area.nearest(org_code, lat, lon, kinds=served_from)
     except LookupError:
-        order.nearest_depot_id, order.distance_km = None, None
-    else:
-        order.nearest_depot_id = session.scalar(sa.select(Depot.id).where(Depot.code == site.code))
-        order.distance_km = round(km, 2)
-    data = {"lat": lat, "lon": lon, "source": source, "precision": precision, "zone": order.zone}
-    if order.status in (Status.NEW, Status.NEEDS_LOCATION):
-        lifecycle.transition(session, order, "locate", actor, data=data)
-    else:
-        lifecycle.record(session, order, "relocated", actor, data=data)
-    apply_rules(session, order, actor=actor, reason="placed")
-    return order
+        return Whereabouts(zone, None, None)
+    return Whereabouts(zone, site, round(km, 2))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.geo.gazetteer import _OfflineAdapter
 from dispatch.geo.models import AssetKind, Customer
+from dispatch.geo.naming import owner_base
 
 #: A VIN: 17 characters, digits and capitals without I, O and Q.
 VIN = re.compile(r"(?<![A-Z0-9])[A-HJ-NPR-Z0-9]{17}(?![A-Z0-9])")
@@ -68,5 +69,5 @@ class RegistryGeocoder(Geocoder):
             "customer_id": customer.id,
             "account": customer.account,
         }
-        label = customer.address or " ".join(p for p in (customer.base_city, customer.account) if p)
+        label = customer.address or owner_base(customer) or customer.account
         return Location(label, (customer.lat, customer.lon), raw)

@@ -12,6 +12,7 @@ from dispatch.errors import DomainError, NotFound
 from dispatch.intake.models import CallLog, LogKind
 from dispatch.intake.phones import BadPhone, parse_optional
 from dispatch.intake.text import _
+from dispatch.orders.models import WorkOrder
 
 
 def log_entry(
@@ -55,6 +56,25 @@ def log_entry(
     session.add(entry)
     session.flush()
     return entry
+
+
+def log_phone_in(session: Session, order: WorkOrder, ack_text: str, user_id: int, type_name: str) -> CallLog:
+    """A report taken on the phone is a call of the log (seed 3.5): who called, about what, when,
+    and the reply given on the phone — the acknowledgement read out or sent. Flushes."""
+    entry = log_entry(
+        session,
+        org_id=order.org_id,
+        kind=LogKind.CALL,
+        correspondent=order.reporter_name or order.reporter_phone or _("Caller without a name"),
+        subject=f"{type_name} {order.reference}",
+        content=order.description or "",
+        taken_by_id=user_id,
+        phone=order.reporter_phone,
+        address=order.address,
+        received_at=order.reported_at,
+        work_order_id=order.id,
+    )
+    return record_reply(session, entry, ack_text, user_id)
 
 
 def get_entry(session: Session, org_id: int, entry_id: int) -> CallLog:

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from dispatch.auth.models import Organisation
 from dispatch.errors import DomainError
 from dispatch.geo.chain import locate
-from dispatch.geo.placing import place_order
 from dispatch.intake.ack import babel_locale, format_due, language_of
+from dispatch.intake.placing import place_order
 from dispatch.intake.service import after_placing, take_report
 from dispatch.intake.text import _
 from dispatch.orders.lifecycle import Actor
@@ -85,7 +85,7 @@ def _organisation(session: Session, recipient: str | None, text: str) -> Organis
 
 
 def _send(session: Session, message: InboundMessage, body: str, kind: str, language: str, **ids) -> None:
-    outbox.enqueue(session, to=message.sender, body=body, kind=kind, language=language, **ids)
+    outbox.send(session, kind, to=message.sender, text=body, language=language, **ids)
 
 
 def _previous(session: Session, message: InboundMessage) -> InboundMessage | None:
@@ -157,7 +157,7 @@ def complete_place(session: Session, message: InboundMessage, order: WorkOrder, 
                 "a crossing or a landmark nearby.",
                 reference=order.reference,
             )
-            _send(session, message, body, "ask_place", language, org_id=order.org_id, work_order_id=order.id)
+            _send(session, message, body, "ask_place", language, order=order)
             return
         place_order(
             session,
@@ -170,7 +170,7 @@ def complete_place(session: Session, message: InboundMessage, order: WorkOrder, 
             address=placement.label,
         )
         after_placing(session, order, ACTOR)
-        milestone = promised(order.duplicate_of or order)
+        milestone = promised(order)
         body = _(
             "Thank you: %(reference)s is placed at %(place)s.",
             reference=order.reference,
@@ -178,7 +178,7 @@ def complete_place(session: Session, message: InboundMessage, order: WorkOrder, 
         )
         if milestone is not None and milestone.due_at is not None:
             body += " " + _("Promised by %(due)s.", due=format_due(milestone.due_at, locale))
-    _send(session, message, body, "reply", language, org_id=order.org_id, work_order_id=order.id)
+    _send(session, message, body, "reply", language, order=order)
 
 
 def handle(session: Session, message: InboundMessage) -> inbound.HandlerResult:

@@ -44,6 +44,7 @@ def phone_in():
         SelectChoice(t.code, t.name_zh if zh else t.name_en)
         for t in rulebook().types_for_org(current_user.org.code)
     ]
+    form.fit_to(lambda question: rulebook().asks(current_user.org.code, question))
     if not form.validate_on_submit():
         return render_template("intake/phone_in.html", form=form), 400 if form.is_submitted() else 200
     try:
@@ -59,7 +60,8 @@ def phone_in():
             language=form.language.data,
             address=form.address.data or None,
             account=form.account.data or None,
-            severity=form.severity.data or None,
+            severity=(form.severity.data or None) if form.show["severity"] else None,
+            needs_supplier=bool(form.needs_supplier.data) and form.show["needs_supplier"],
             lat=_float(form.lat.data),
             lon=_float(form.lon.data),
             coordinates_source="pin",
@@ -76,6 +78,14 @@ def phone_in():
         )
         field.errors = [*field.errors, exc.message]
         return render_template("intake/phone_in.html", form=form), 400
+    type_def = rulebook().type(result.order.type_code)
+    calls.log_phone_in(
+        db.session,
+        result.order,
+        result.ack_text,
+        current_user.id,
+        type_def.name_zh if zh else type_def.name_en,
+    )
     commit()
     return render_template("intake/phone_in_done.html", result=result)
 

@@ -24,14 +24,19 @@ from dispatch.intake.text import _
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import FINAL, Channel, Status, WorkOrder
+from dispatch.sla.service import apply_rules
 from dispatch.sms import outbox
 
 _KM_PER_DEGREE = 111.2
+#: An original is a job still in progress: once the work is done, a new report of the same
+#: problem nearby is a new problem (the repair failed, or it happened again) and gets its own crew.
+FINISHED = FINAL | {Status.WORK_DONE, Status.SIGNED, Status.APPROVED}
 
 
 def find_original(session: Session, order: WorkOrder, radius_m: float, window_h: float) -> WorkOrder | None:
-    """The nearest open, placed report of the same type within ``radius_m`` metres and reported in
-    the ``window_h`` hours before ``order`` — itself no duplicate — or None."""
+    """The nearest placed report of the same type still in progress (its work not done yet) within
+    ``radius_m`` metres and reported in the ``window_h`` hours before ``order`` — itself no
+    duplicate — or None."""
     if order.lat is None or order.lon is None or radius_m <= 0:
         return None
     dlat = radius_m / 1000 / _KM_PER_DEGREE
@@ -44,7 +49,7 @@ def find_original(session: Session, order: WorkOrder, radius_m: float, window_h:
             WorkOrder.duplicate_of_id.is_(None),
             # Planned work (drain dredging) is not the problem a citizen reports.
             WorkOrder.channel != Channel.SCHEDULED,
-            WorkOrder.status.not_in(FINAL),
+            WorkOrder.status.not_in(FINISHED),
             WorkOrder.reported_at >= order.reported_at - timedelta(hours=window_h),
             WorkOrder.lat.between(order.lat - dlat, order.lat + dlat),
             WorkOrder.lon.between(order.lon - dlon, order.lon + dlon),
@@ -71,6 +76,9 @@ def link_if_duplicate(
     if original is None:
         return None
     order.duplicate_of_id = original.id
+    # Nobody works on a duplicate: its deadlines are the original's, not a clock of its own that
+    # would run out while the original's crew does the job.
+    order.milestones.clear()
     lifecycle.record(session, order, "duplicate_linked", actor, data={"of": original.reference})
     lifecycle.record(session, original, "duplicate_reported", actor, data={"by": order.reference})
     return original
@@ -85,6 +93,8 @@ def unlink(session: Session, order: WorkOrder, actor: Actor) -> WorkOrder:
     lifecycle.record(
         session, order, "duplicate_unlinked", actor, data={"of": original.reference if original else None}
     )
+    # A problem of its own again: its own deadlines, from the moment it was reported.
+    apply_rules(session, order, actor=actor, reason="unlinked")
     if order.status is Status.LOCATED:
         lifecycle.transition(session, order, "queue", actor)
     return order
@@ -117,13 +127,13 @@ def notify_duplicates(session: Session, original: WorkOrder, actor: Actor) -> in
                         reference=order.reference,
                         original=original.reference,
                     )
-                outbox.enqueue(
+                outbox.send(
                     session,
+                    "closure",
                     to=order.reporter_phone,
-                    body=body,
-                    kind="closure",
-                    org_id=order.org_id,
-                    work_order_id=order.id,
+                    text=body,
+                    params={"reference": order.reference, "original": original.reference},
+                    order=order,
                     language=order.reporter_language,
                 )
             intake.closure_notified_at = clock.now()

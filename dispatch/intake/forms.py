@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, DecimalField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 LAT = [Optional(), NumberRange(-90, 90, message=_l("Latitude must be between -90 and 90."))]
@@ -38,6 +47,8 @@ class PublicReportForm(PlaceFields, FlaskForm):
     description = TextAreaField(_l("Describe it"), validators=[Optional(), Length(max=4000)])
     reporter_name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
     reporter_phone = StringField(_l("Your phone (for the acknowledgement)"), validators=[Optional()])
+    #: "device" when "use my location" filled the coordinates (a phone's fix), else a pin typed in.
+    place_source = HiddenField(default="pin")
 
 
 class PhoneInForm(PlaceFields, FlaskForm):
@@ -62,7 +73,23 @@ class PhoneInForm(PlaceFields, FlaskForm):
         validators=[Optional()],
         default="",
     )
+    needs_supplier = BooleanField(_l("A parts supplier must be involved"))
     description = TextAreaField(_l("What the caller says"), validators=[Optional(), Length(max=4000)])
+
+    #: The account field's label by the question the organisation's types ask.
+    ACCOUNT_LABELS = {"vin": _l("VIN"), "account": _l("Meter account")}
+
+    def fit_to(self, asks) -> None:
+        """Only the fields the organisation's types ask about, labelled as they ask (a coach
+        maker's phone-in asks for a VIN and a supplier, never a leak's severity)."""
+        names = [q for q in ("account", "vin") if asks(q)]
+        if names:
+            self.account.label.text = " / ".join(str(self.ACCOUNT_LABELS[q]) for q in names)
+        self.show = {
+            "account": bool(names),
+            "severity": asks("severity"),
+            "needs_supplier": asks("needs_supplier"),
+        }
 
 
 class CallLogForm(FlaskForm):

@@ -29,6 +29,7 @@ from dispatch.intake.models import ReportIntake
 from dispatch.intake.service import take_report
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import FINAL, Channel, WorkOrder
+from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import promised, rulebook
 from dispatch.web import commit
 
@@ -40,45 +41,31 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_RESULTS = 1000
 DEFAULT_SPAN = timedelta(days=90)
 
-#: Extra questions per type (service definition attributes), and where their answers go.
-ATTRIBUTES = {
-    "water_leak": [
-        {
+
+def attributes(code: str) -> list[dict]:
+    """The service definition's attributes of type ``code``: the questions it asks, as declared
+    under ``[questions]`` in config/sla.toml (a new type or question needs no code)."""
+    book = rulebook()
+    try:
+        asks = book.type(code).asks
+    except UnknownType:
+        return []
+    found = []
+    for name in asks:
+        question = book.questions[name]
+        attribute = {
             "variable": True,
-            "code": "severity",
-            "datatype": "singlevaluelist",
+            "code": name,
+            "datatype": question.get("datatype", "string"),
             "required": False,
-            "datatype_description": None,
-            "order": 1,
-            "description": "How bad is it? A burst main is major; a drip is minor.",
-            "values": [{"key": "minor", "name": "minor"}, {"key": "major", "name": "major"}],
+            "datatype_description": question.get("datatype_description"),
+            "order": int(question.get("order", len(found) + 1)),
+            "description": question.get("description", name),
         }
-    ],
-    **{
-        code: [
-            {
-                "variable": True,
-                "code": "vin",
-                "datatype": "string",
-                "required": False,
-                "datatype_description": "17 characters",
-                "order": 1,
-                "description": "The vehicle identification number (VIN).",
-            },
-            {
-                "variable": True,
-                "code": "needs_supplier",
-                "datatype": "singlevaluelist",
-                "required": False,
-                "datatype_description": None,
-                "order": 2,
-                "description": "Must a parts supplier be involved?",
-                "values": [{"key": "no", "name": "no"}, {"key": "yes", "name": "yes"}],
-            },
-        ]
-        for code in ("vehicle_body_fault", "vehicle_chassis_fault")
-    },
-}
+        if "values" in question:
+            attribute["values"] = [{"key": key, "name": label} for key, label in question["values"]]
+        found.append(attribute)
+    return sorted(found, key=lambda a: a["order"])
 
 
 class Open311Error(Exception):
@@ -128,7 +115,7 @@ def _service(type_def, org_names: list[str]) -> dict:
         "service_code": type_def.code,
         "service_name": type_def.name_zh if zh else type_def.name_en,
         "description": type_def.name_en if zh else type_def.name_zh,
-        "metadata": type_def.code in ATTRIBUTES,
+        "metadata": bool(type_def.asks),
         "type": "realtime",
         "keywords": ", ".join(keywords),
         "group": ", ".join(org_names),
@@ -173,9 +160,7 @@ def service_definition(code: str, fmt: str):
     offered = {t.code for org in _orgs(_jurisdiction()) for t in rulebook().types_for_org(org.code)}
     if code not in offered:
         raise Open311Error(404, f"service_code {code} not found")
-    return fmt_.respond(
-        "service_definition", {"service_code": code, "attributes": ATTRIBUTES.get(code, [])}, fmt
-    )
+    return fmt_.respond("service_definition", {"service_code": code, "attributes": attributes(code)}, fmt)
 
 
 def _number(name: str) -> float | None:
@@ -217,7 +202,9 @@ def post_request(fmt: str):
         raise Open311Error(403, "api_key is missing or not valid for this jurisdiction")
     lat, lon = _number("lat"), _number("long")
     address = (values.get("address_string") or "").strip() or None
-    account = (values.get("address_id") or values.get("attribute[vin]") or "").strip() or None
+    account = (
+        values.get("address_id") or values.get("attribute[vin]") or values.get("attribute[account]") or ""
+    ).strip() or None
     if lat is None and lon is None and not address and not account:
         raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
     name = " ".join(p for p in (values.get("first_name"), values.get("last_name")) if p and p.strip()) or None

@@ -67,7 +67,7 @@ def form():
             address=form.address.data or None,
             lat=float(form.lat.data) if form.lat.data is not None else None,
             lon=float(form.lon.data) if form.lon.data is not None else None,
-            coordinates_source="pin",
+            coordinates_source="device" if form.place_source.data == "device" else "pin",
         )
     except DomainError as exc:
         db.session.rollback()

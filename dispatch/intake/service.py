@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 from dispatch.auth.models import Organisation
 from dispatch.errors import DomainError
 from dispatch.geo.chain import Placement, locate
-from dispatch.geo.placing import place_order
+from dispatch.geo.models import Customer
 from dispatch.intake import ack, duplicates
 from dispatch.intake.models import AckVia, ReportIntake
 from dispatch.intake.phones import Phone, parse_optional
+from dispatch.intake.placing import place_order
 from dispatch.intake.text import _
+from dispatch.language import number_language, short_language
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, Status, WorkOrder
@@ -159,7 +161,7 @@ def take_report(
         raise DomainError(
             _("The place could not be found: give coordinates or a known address."), field="address"
         )
-    language = (language or ("en" if phone and not phone.e164.startswith("+86") else "zh"))[:2]
+    language = short_language(language or number_language(phone.e164 if phone else None))
 
     order = create_order(
         session,
@@ -184,7 +186,8 @@ def take_report(
         lifecycle.transition(session, order, "need_location", actor)
     else:
         # The place is already known: placing computes the milestones (once) for it.
-        order.customer_id = placement.customer_id
+        if placement.customer_id is not None:
+            order.customer = session.get(Customer, placement.customer_id)
         place_order(
             session,
             order,
@@ -231,15 +234,7 @@ def acknowledge(
     message = None
     if phone is not None and phone.mobile:
         via = AckVia.SMS
-        message = outbox.enqueue(
-            session,
-            to=phone.e164,
-            body=text,
-            kind="ack",
-            org_id=org.id,
-            work_order_id=order.id,
-            language=language,
-        )
+        message = outbox.send(session, "ack", to=phone.e164, text=text, order=order, language=language)
     elif phone is not None:
         via = AckVia.READ_OUT
     else:

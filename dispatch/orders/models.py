@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch import clock
 from dispatch.extensions import db
+from dispatch.language import takes_sms
 
 
 class Status(enum.StrEnum):
@@ -116,6 +117,16 @@ class WorkOrder(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in FINAL
+
+    @property
+    def reporter_takes_sms(self) -> bool:
+        """Whether the reporter's number can receive SMS (a mobile)."""
+        return takes_sms(self.reporter_phone)
+
+    @property
+    def customer_must_be_called(self) -> bool:
+        """The reporter gave a landline: no SMS reaches them, news goes by a phone call."""
+        return bool(self.reporter_phone) and not self.reporter_takes_sms
 
     def __repr__(self) -> str:
         return f"<WorkOrder {self.reference} {self.status}>"

@@ -9,11 +9,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-import phonenumbers
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from dispatch import clock
+from dispatch import clock, signals
 from dispatch.errors import DomainError
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
@@ -22,7 +21,6 @@ from dispatch.sla import notices
 from dispatch.sla.models import DueChange
 from dispatch.sla.rules import SEVERITIES, NoMatchingRule
 from dispatch.sla.service import recompute, rulebook
-from dispatch.sms import outbox
 from dispatch.sms.segments import count_segments
 
 #: A hand-set deadline's message to the citizen may take at most this many SMS segments.
@@ -136,7 +134,7 @@ def set_deadline(
     due_at = clock.aware(due_at)
     if due_at <= clock.now():
         raise DomainError(_("A deadline set by hand must be in the future."))
-    phone = order.reporter_phone if _is_mobile(order.reporter_phone) else None
+    phone = order.reporter_phone if order.reporter_takes_sms else None
     language = notices.language_of(order.reporter_language, phone)
     text = notices.deadline_text(order, due_at, explanation, language)
     if count_segments(text).segments > EXPLANATION_MAX_SEGMENTS:
@@ -145,14 +143,8 @@ def set_deadline(
         session, order, actor=actor, reason="set_by_hand", note=explanation, overrides={milestone: due_at}
     )
     if changes and phone:
-        outbox.enqueue(
-            session,
-            to=phone,
-            body=text,
-            kind="deadline_set",
-            org_id=order.org_id,
-            work_order_id=order.id,
-            language=language,
+        signals.deadline_set_by_hand.send(
+            order, milestone=milestone, due_at=due_at, text=text, language=language
         )
     return changes
 
@@ -165,17 +157,3 @@ def _may_set(rule_id: str | None, milestone: str) -> bool:
     except LookupError:
         return False
     return any(m.name == milestone and m.dispatcher_may_set for m in rule.milestones)
-
-
-def _is_mobile(phone: str | None) -> bool:
-    """Whether ``phone`` (E.164) can receive an SMS: a mobile number, not a landline."""
-    if not phone:
-        return False
-    try:
-        number = phonenumbers.parse(phone, None)
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.number_type(number) in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )

@@ -82,19 +82,15 @@ def explain(type_code, at, lat, lon, distance_km, zone, severity, needs_supplier
 
 
 def _place(type_code: str, orgs: tuple[str, ...], org_code: str | None, lat: float, lon: float):
-    from dispatch.geo.placing import STATION_TYPES, service_area
+    from dispatch.geo.placing import whereabouts
 
     if org_code is None:
         if len(orgs) > 1:
             raise click.UsageError(f"{type_code} is offered by {', '.join(orgs)}: choose one with --org")
         org_code = orgs[0]
-    area = service_area()
-    kinds = ("service_station", "depot") if type_code in STATION_TYPES else ("depot",)
-    try:
-        _site, km = area.nearest(org_code, lat, lon, kinds=kinds)
-    except LookupError:
-        km = None
-    return area.zone_of(org_code, lat, lon), round(km, 2) if km is not None else None
+    # The same computation as placing an order: zone, and the nearest site the type is served from.
+    where = whereabouts(org_code, lat, lon, rulebook().type(type_code).served_from)
+    return where.zone, where.distance_km
 
 
 def layout(result: dict[str, Any]) -> str:

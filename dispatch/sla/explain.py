@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dispatch.sla.calendar import WorkCalendar
-from dispatch.sla.plan import plan_milestones
+from dispatch.sla.plan import PlannedMilestone, plan_milestones
 from dispatch.sla.rules import RuleBook
 
 
@@ -44,8 +44,15 @@ def explain(
         type_code, zone=zone, distance_km=distance_km, severity=severity, needs_supplier=needs_supplier
     )
     zone_info = calendar.tz if tz is None else ZoneInfo(tz) if isinstance(tz, str) else tz
+    return describe(type_code, rule.id, plan_milestones(rule, at, calendar=calendar), zone_info)
+
+
+def describe(
+    type_code: str, rule_id: str, plans: list[PlannedMilestone], zone_info: tzinfo
+) -> dict[str, Any]:
+    """The fixed shape above for planned milestones (from ``explain`` or from an order's plan)."""
     milestones: list[dict[str, Any]] = []
-    for planned in plan_milestones(rule, at, calendar=calendar):
+    for planned in plans:
         item: dict[str, Any] = {
             "name": planned.name,
             "due_at": planned.due_at.astimezone(zone_info).isoformat(timespec="seconds")
@@ -58,4 +65,4 @@ def explain(
         if planned.calendar_warning:
             item["calendar_warning"] = True
         milestones.append(item)
-    return {"type": type_code, "rule": rule.id, "milestones": milestones}
+    return {"type": type_code, "rule": rule_id, "milestones": milestones}

@@ -10,46 +10,35 @@ Left alone: met milestones, milestones waiting for their start event, orders clo
 cancelled, and pausable milestones while their order is on hold (their due time is moved when
 the order resumes). A milestone whose due time moves later is armed again by the recompute.
 
-- Warning (``warn_at`` reached, due time not yet): to the assigned technician and the order's
-  owner (each when they have a phone); to the supervisor on duty when neither can be reached.
-- Escalation (due time passed, not met): to the supervisor on duty (the roster).
+The engine computes and records; it sends nothing. Each warning and breach is a signal
+(``signals.deadline_warning``, ``signals.deadline_breached``) in the same transaction, and
+assignment's notices (:mod:`dispatch.assign.notices`) text the people concerned:
+
+- Warning (``warn_at`` reached, due time not yet): the assigned technician and the order's
+  owner (each when they have a phone); the supervisor on duty when neither can be reached.
+- Escalation (due time passed, not met): the supervisor on duty (the roster).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from dispatch import clock
-from dispatch.auth.service import supervisor_on_duty
+from dispatch import clock, signals
 from dispatch.db import claim, sqlite_writer
 from dispatch.extensions import db
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import FINAL, Channel, Milestone, Status, WorkOrder
-from dispatch.sla import notices
 from dispatch.sla.audit import iso
-from dispatch.sms import outbox
 
 log = logging.getLogger(__name__)
 
 JOB_ACTOR = Actor(Channel.SCHEDULED)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    phone: str
-    language: str
-    technician_id: int | None = None
-    user_id: int | None = None
-
-    def ref(self) -> dict[str, int | None]:
-        return {"technician_id": self.technician_id} if self.technician_id else {"user_id": self.user_id}
 
 
 def _live() -> list[sa.ColumnElement[bool]]:
@@ -80,9 +69,7 @@ def warn_due(session: Session, now: datetime | None = None, limit: int = 100) ->
     for milestone_id in ids:
         milestone = session.get(Milestone, milestone_id, populate_existing=True)
         order = milestone.order
-        recipients = _assigned(order) or _supervisor(session, order, now)
-        for to in recipients:
-            _send(session, order, to, notices.warning_text(order, milestone, to.language), "sla_warning")
+        recipients = _told(signals.deadline_warning.send(order, milestone=milestone))
         lifecycle.record(
             session,
             order,
@@ -91,7 +78,7 @@ def warn_due(session: Session, now: datetime | None = None, limit: int = 100) ->
             data={
                 "milestone": milestone.name,
                 "due_at": iso(milestone.due_at),
-                "to": [r.ref() for r in recipients],
+                "to": recipients,
             },
         )
         if not recipients:
@@ -114,11 +101,7 @@ def escalate_breaches(session: Session, now: datetime | None = None, limit: int 
     for milestone_id in ids:
         milestone = session.get(Milestone, milestone_id, populate_existing=True)
         order = milestone.order
-        recipients = _supervisor(session, order, now)
-        for to in recipients:
-            _send(
-                session, order, to, notices.escalation_text(order, milestone, to.language), "sla_escalation"
-            )
+        recipients = _told(signals.deadline_breached.send(order, milestone=milestone))
         lifecycle.record(
             session,
             order,
@@ -127,7 +110,7 @@ def escalate_breaches(session: Session, now: datetime | None = None, limit: int 
             data={
                 "milestone": milestone.name,
                 "due_at": iso(milestone.due_at),
-                "to": [r.ref() for r in recipients],
+                "to": recipients,
             },
         )
         if not recipients:
@@ -135,39 +118,9 @@ def escalate_breaches(session: Session, now: datetime | None = None, limit: int 
     return len(ids)
 
 
-def _assigned(order: WorkOrder) -> list[Recipient]:
-    found = []
-    tech = order.assignee
-    if tech is not None and tech.phone:
-        found.append(
-            Recipient(tech.phone, notices.language_of(tech.language, tech.phone), technician_id=tech.id)
-        )
-    owner = order.owner
-    if owner is not None and owner.phone and owner.active:
-        found.append(
-            Recipient(owner.phone, notices.language_of(owner.language, owner.phone), user_id=owner.id)
-        )
-    return found
-
-
-def _supervisor(session: Session, order: WorkOrder, now: datetime) -> list[Recipient]:
-    user = supervisor_on_duty(session, order.org_id, now)
-    if user is None or not user.phone:
-        return []
-    return [Recipient(user.phone, notices.language_of(user.language, user.phone), user_id=user.id)]
-
-
-def _send(session: Session, order: WorkOrder, to: Recipient, body: str, kind: str) -> None:
-    outbox.enqueue(
-        session,
-        to=to.phone,
-        body=body,
-        kind=kind,
-        org_id=order.org_id,
-        work_order_id=order.id,
-        technician_id=to.technician_id,
-        language=to.language,
-    )
+def _told(answers) -> list[dict]:
+    """Everyone the receivers of a deadline signal told, from their return values."""
+    return [person for _receiver, told in answers for person in (told or [])]
 
 
 def _run(step, app: Flask) -> int:

@@ -15,12 +15,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dispatch import clock
+from dispatch.language import ENGLISH, language_for
 from dispatch.orders.models import Milestone, WorkOrder
 from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import rulebook
-
-CHINESE = "zh_Hans_CN"
-ENGLISH = "en"
 
 #: What each milestone means to the person who has to meet it.
 MILESTONE_LABELS = {
@@ -37,14 +35,11 @@ MILESTONE_LABELS = {
 NAME_MAX = 16
 
 
-def language_of(code: str | None, phone: str | None = None) -> str:
-    """The catalog for a stored language (zh, zh_Hans_CN, en, …); Chinese by default for +86."""
-    if code:
-        return ENGLISH if code.lower().startswith("en") else CHINESE
-    return CHINESE if phone is None or phone.startswith("+86") else ENGLISH
+#: The catalog for a stored language, else the one the phone number implies.
+language_of = language_for
 
 
-def _when(moment: datetime) -> str:
+def when(moment: datetime) -> str:
     return clock.local(moment).strftime("%m-%d %H:%M")
 
 
@@ -69,7 +64,7 @@ def warning_text(order: WorkOrder, milestone: Milestone, language: str) -> str:
             reference=order.reference,
             type=_type_name(order, language),
             milestone=_label(milestone.name),
-            due=_when(milestone.due_at),
+            due=when(milestone.due_at),
         )
 
 
@@ -82,7 +77,7 @@ def escalation_text(order: WorkOrder, milestone: Milestone, language: str) -> st
             reference=order.reference,
             type=_type_name(order, language),
             milestone=_label(milestone.name),
-            due=_when(milestone.due_at),
+            due=when(milestone.due_at),
             assignee=assignee,
         )
 

@@ -46,8 +46,13 @@ _VARIANT_KEYS = {
 }
 _TYPE_KEYS = {
     "org", "orgs", "name_en", "name_zh", "skills", "materials_en", "materials_zh", "auto_dispatch",
-    "keywords_zh", "keywords_en", "variants",
+    "keywords_zh", "keywords_en", "variants", "served_from", "asks",
 }  # fmt: skip
+_QUESTION_KEYS = {
+    "datatype", "description", "datatype_description", "values", "order", "material_en", "material_zh",
+}  # fmt: skip
+#: Where a type's reports are served from (the nearest one gives the distance of the rule).
+SITE_KINDS = ("depot", "service_station")
 
 
 class RuleBookError(ValueError):
@@ -138,6 +143,11 @@ class TypeDef:
     keywords_zh: tuple[str, ...]
     keywords_en: tuple[str, ...]
     variants: tuple[Rule, ...]
+    #: The kinds of site its distance is measured to, in order of preference (depots by default;
+    #: the coach network's faults are served from service stations).
+    served_from: tuple[str, ...] = ("depot",)
+    #: The extra questions a report of this type answers (``[questions]``): severity, vin, …
+    asks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,12 @@ class RuleBook:
     office_close: time = time(17, 30)
     #: Milestone name → the event that meets it by default.
     met_by: Mapping[str, str] = field(default_factory=dict)
+    #: The extra questions types may ask (``[questions.CODE]``): Open311 attribute definitions.
+    questions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def asks(self, org: str, question: str) -> bool:
+        """Whether any type the organisation offers asks ``question`` (a form shows the field)."""
+        return any(question in t.asks for t in self.types_for_org(org))
 
     def type(self, code: str) -> TypeDef:
         """The type ``code``; raises UnknownType."""
@@ -311,7 +327,9 @@ def _parse_variant(code: str, raw: Mapping[str, Any], where: str, defaults: _Def
     )
 
 
-def _parse_type(code: str, raw: Mapping[str, Any], defaults: _Defaults, warn: float) -> TypeDef:
+def _parse_type(
+    code: str, raw: Mapping[str, Any], defaults: _Defaults, warn: float, questions: Mapping[str, Any]
+) -> TypeDef:
     where = f"types.{code}"
     _check_keys(raw, _TYPE_KEYS, where)
     if ("org" in raw) == ("orgs" in raw):
@@ -325,6 +343,13 @@ def _parse_type(code: str, raw: Mapping[str, Any], defaults: _Defaults, warn: fl
         raise RuleBookError(f"{where}: a type needs at least one variant")
     if len({v.id for v in variants}) != len(variants):
         raise RuleBookError(f"{where}: two variants share an id (at most one may omit it)")
+    served_from = _strings(raw.get("served_from", ["depot"]), f"{where}.served_from")
+    if not served_from or set(served_from) - set(SITE_KINDS):
+        raise RuleBookError(f"{where}.served_from: a list of {SITE_KINDS}")
+    asks = _strings(raw.get("asks", []), f"{where}.asks")
+    unknown = set(asks) - set(questions)
+    if unknown:
+        raise RuleBookError(f"{where}.asks: {sorted(unknown)} not declared under [questions]")
     return TypeDef(
         code=code,
         orgs=orgs,
@@ -337,6 +362,8 @@ def _parse_type(code: str, raw: Mapping[str, Any], defaults: _Defaults, warn: fl
         keywords_zh=_strings(raw.get("keywords_zh", []), f"{where}.keywords_zh"),
         keywords_en=_strings(raw.get("keywords_en", []), f"{where}.keywords_en"),
         variants=variants,
+        served_from=served_from,
+        asks=asks,
     )
 
 
@@ -357,7 +384,12 @@ def parse_rulebook(data: Mapping[str, Any]) -> RuleBook:
     )
     if open_ >= close:
         raise RuleBookError("office_hours: open must come before close")
-    types = {code: _parse_type(code, raw, defaults, warn) for code, raw in data.get("types", {}).items()}
+    questions = data.get("questions", {})
+    for name, table in questions.items():
+        _check_keys(table, _QUESTION_KEYS, f"questions.{name}")
+    types = {
+        code: _parse_type(code, raw, defaults, warn, questions) for code, raw in data.get("types", {}).items()
+    }
     return RuleBook(
         types=types,
         warn_share=warn,
@@ -365,6 +397,7 @@ def parse_rulebook(data: Mapping[str, Any]) -> RuleBook:
         office_open=open_,
         office_close=close,
         met_by={name: table["met_by"] for name, table in defaults.items()},
+        questions=questions,
     )
 
 

@@ -93,9 +93,10 @@ def apply_rules(
     *,
     actor: Actor | None = None,
     reason: str = "rules",
+    initial: bool = False,
 ) -> list[Milestone]:
     """Create or recompute ``order``'s milestones (see :func:`recompute`). Flushes."""
-    recompute(session, order, now, actor=actor, reason=reason)
+    recompute(session, order, now, actor=actor, reason=reason, initial=initial)
     return list(order.milestones)
 
 
@@ -108,8 +109,13 @@ def recompute(
     reason: str = "rules",
     note: str | None = None,
     overrides: Mapping[str, datetime] | None = None,
+    initial: bool = False,
 ) -> list[DueChange]:
     """Create or recompute ``order``'s milestones from the rules; returns the due times it moved.
+
+    ``initial``: this is still the plan of the report being taken (placed in the same intake
+    that created it): the strictest-variant milestones it got a moment before were never a
+    promise to anyone, so they are replaced without a move on the record.
 
     Met milestones keep their times; milestones of a previous rule that the new one does not have
     (and that were not met) are removed. The first computation (the report taken) and a clock
@@ -121,10 +127,14 @@ def recompute(
     warning and escalation will go out for the new time); a past breach stays in the event.
     Flushes.
     """
+    if order.duplicate_of_id is not None:
+        # A report linked to the one being worked on has no clock of its own: the original's
+        # deadlines are the ones kept (and promised to its reporter).
+        return []
     now = now or clock.now()
     rule_id, plans = plan_for(order, now, overrides)
     existing = {m.name: m for m in order.milestones}
-    first = not existing
+    first = not existing or initial
     moves: list[tuple[str, datetime | None, datetime | None, datetime | None]] = []
     wanted = set()
     for plan in plans:
@@ -152,7 +162,7 @@ def recompute(
         milestone.manual = plan.set_by_hand
     for name, milestone in existing.items():
         if name not in wanted and milestone.met_at is None:
-            if milestone.due_at is not None:
+            if milestone.due_at is not None and not first:
                 moves.append((name, milestone.due_at, None, milestone.breached_at))
             order.milestones.remove(milestone)
     session.flush()
@@ -193,7 +203,10 @@ def mark_met(session: Session, order: WorkOrder, event_name: str, at: datetime) 
 
 
 def promised(order: WorkOrder) -> Milestone | None:
-    """The milestone that completes the citizen's request: ``resolve``, else the last one due."""
+    """The milestone that completes the citizen's request: ``resolve``, else the last one due —
+    the original's for a linked duplicate, which keeps no deadline of its own."""
+    if order.duplicate_of is not None:
+        order = order.duplicate_of
     by_name = {m.name: m for m in order.milestones}
     if "resolve" in by_name:
         return by_name["resolve"]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from dispatch import clock
 from dispatch.db import sqlite_writer
+from dispatch.language import text_language
 from dispatch.sms.models import InboundMessage
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,7 @@ def register_classifier(classifier: Classifier) -> None:
     _classifier = classifier
 
 
-def _language_of(text: str) -> str:
-    return "zh" if any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text) else "en"
+_language_of = text_language
 
 
 def receive(

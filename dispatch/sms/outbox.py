@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock, signals
 from dispatch.db import claim, sqlite_writer
+from dispatch.language import short_language
 from dispatch.sms.gateway import Gateway, GatewayError, GatewayTimeout, OutgoingMessage
 from dispatch.sms.models import OutboxMessage, SendState
 
@@ -88,6 +89,53 @@ def enqueue(
         session.execute(sa.text("NOTIFY dispatch_outbox"))
     signals.outbox_queued.send(message)
     return message
+
+
+class Rendered(str):
+    """An SMS text as rendered, carrying the values substituted into it: the parameters a
+    template gateway sends with the template id instead of the text."""
+
+    params: dict[str, str]
+
+    def __new__(cls, text: str, params: Mapping[str, Any] | None = None) -> Rendered:
+        rendered = super().__new__(cls, text)
+        rendered.params = {k: "" if v is None else str(v) for k, v in (params or {}).items()}
+        return rendered
+
+
+def send(
+    session: Session,
+    kind: str,
+    *,
+    to: str,
+    text: str,
+    params: Mapping[str, Any] | None = None,
+    language: str | None = None,
+    order: Any = None,
+    org_id: int | None = None,
+    technician_id: int | None = None,
+) -> OutboxMessage:
+    """Queue one text to a person: the one call every package makes.
+
+    ``kind`` is what the message is (``offer``, ``ack``, ``customer_done``, …) and also its
+    template name, so a template gateway needs no change here; ``params`` are the values
+    substituted into ``text`` (taken from a :class:`Rendered` text when not given). ``order``
+    (a work order) fills the organisation and the order the message belongs to. Flushes.
+    """
+    if params is None:
+        params = getattr(text, "params", None) or {}
+    return enqueue(
+        session,
+        to=to,
+        body=str(text),
+        kind=kind,
+        org_id=org_id if org_id is not None else getattr(order, "org_id", None),
+        work_order_id=getattr(order, "id", None),
+        technician_id=technician_id,
+        language=short_language(language) if language else None,
+        template=kind,
+        params={k: "" if v is None else str(v) for k, v in params.items()},
+    )
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,9 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from dispatch.assign.models import Technician
 from dispatch.auth.models import Organisation, Role
 from dispatch.extensions import db
-from dispatch.sms import alerts, inbound
+from dispatch.sms import alerts, directory, inbound
 from dispatch.sms.models import InboundMessage, OutboxMessage
 from dispatch.web import commit, roles_required
 
@@ -51,12 +50,8 @@ class SimulatedTextForm(FlaskForm):
     body = TextAreaField(_l("Text"), validators=[Length(max=MAX_BODY)])
 
 
-def _org_technicians() -> list[Technician]:
-    return list(
-        db.session.scalars(
-            sa.select(Technician).where(Technician.org_id == current_user.org_id).order_by(Technician.name)
-        )
-    )
+def _org_technicians() -> list[directory.Sender]:
+    return directory.senders(db.session, current_user.org_id)
 
 
 def _citizen_number(raw: str) -> str | None:
@@ -73,7 +68,7 @@ def _citizen_number(raw: str) -> str | None:
 def _visible_inbound():
     """Inbound texts of this organisation: from its technicians, or to its hotline number."""
     org = db.session.get(Organisation, current_user.org_id)
-    phones = sa.select(Technician.phone).where(Technician.org_id == org.id)
+    phones = [s.phone for s in directory.senders(db.session, org.id)]
     condition = InboundMessage.sender.in_(phones)
     if org.sms_number:
         condition = condition | (InboundMessage.recipient == org.sms_number)
@@ -121,8 +116,8 @@ def send():
         flash(_("The text is too long or the form expired; please try again."), "error")
         return redirect(url_for(".page"))
     if form.sender_kind.data == inbound.TECHNICIAN:
-        technician = db.session.get(Technician, form.technician.data or 0)
-        if technician is None or technician.org_id != current_user.org_id:
+        technician = next((s for s in _org_technicians() if s.id == form.technician.data), None)
+        if technician is None:
             flash(_("Choose one of your organisation's technicians."), "error")
             return redirect(url_for(".page"))
         sender = technician.phone

@@ -20,6 +20,7 @@
   }
   function pin(la, lo, zoom) {
     lat.value = Number(la).toFixed(6); lon.value = Number(lo).toFixed(6);
+    lat.dispatchEvent(new Event("change"));
     if (!map) return;
     if (!marker) marker = L.marker([la, lo]).addTo(map); else marker.setLatLng([la, lo]);
     map.setView([la, lo], zoom || Math.max(map.getZoom(), 15));
@@ -45,22 +46,28 @@
     if (p && p.lat != null) pin(p.lat, p.lon);
   }
   function chosenCustomer() {
-    var c = customers[account.value];
+    var c = account && customers[account.value];
     if (!c) return;
     if (c.address && !address.value) address.value = c.address;
     if (c.lat != null) pin(c.lat, c.lon);
   }
   address.addEventListener("input", function () { chosenPlace(); lookup(address.value.trim(), function (d) { fill(d); chosenPlace(); }); });
   address.addEventListener("change", chosenPlace);
-  account.addEventListener("input", function () { chosenCustomer(); lookup(account.value.trim(), function (d) { fill(d); chosenCustomer(); }); });
-  account.addEventListener("change", chosenCustomer);
+  if (account) {
+    account.addEventListener("input", function () { chosenCustomer(); lookup(account.value.trim(), function (d) { fill(d); chosenCustomer(); }); });
+    account.addEventListener("change", chosenCustomer);
+  }
 
   var out = document.getElementById("type-deadlines");
   function deadlines() {
     var type = form.elements.type_code.value;
     if (!box.dataset.deadlines || !type) return;
-    var url = box.dataset.deadlines + "?type=" + encodeURIComponent(type) +
-      "&severity=" + encodeURIComponent(form.elements.severity.value || "");
+    // The place, the VIN and the coordinates too: the preview is computed as the save will be.
+    var url = box.dataset.deadlines + "?type=" + encodeURIComponent(type);
+    ["severity", "needs_supplier", "address", "account", "lat", "lon"].forEach(function (name) {
+      var el = form.elements[name];
+      if (el && el.value) url += "&" + name + "=" + encodeURIComponent(el.type === "checkbox" ? (el.checked ? "1" : "") : el.value);
+    });
     getJSON(url).then(function (data) {
       out.textContent = "";
       if (!data) return;
@@ -74,8 +81,12 @@
       out.appendChild(ul);
     });
   }
-  form.elements.type_code.addEventListener("change", deadlines);
-  form.elements.severity.addEventListener("change", deadlines);
+  var again = null;
+  function deadlinesSoon() { clearTimeout(again); again = setTimeout(deadlines, 300); }
+  ["type_code", "severity", "needs_supplier", "address", "account", "lat", "lon"].forEach(function (name) {
+    var el = form.elements[name];
+    if (el) { el.addEventListener("change", deadlinesSoon); el.addEventListener("input", deadlinesSoon); }
+  });
   deadlines();
 
   var el = document.getElementById("phone-map");

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from dispatch.assign.models import Offer, OfferState
-from dispatch.geo.placing import place_order, sync_depots
+from dispatch.geo.placing import sync_depots
+from dispatch.intake.placing import place_order
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, WorkOrder

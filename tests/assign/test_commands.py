@@ -46,7 +46,7 @@ def test_the_whole_job_by_sms_in_chinese(county_org, db):
     assert order.status is Status.ACCEPTED and order.assignee_id == tech.id
 
     assert text(db, tech.phone, "出发 20分钟") == f"已出发前往工单{code}，约20分钟到。已通知客户。"
-    [told] = [m for m in outbox_to(db, CITIZEN) if m.kind == "customer_update"]
+    [told] = [m for m in outbox_to(db, CITIZEN) if m.kind == "customer_on_the_way"]
     assert told.body == f"您反映的{order.reference}：维修人员已出发，预计约20分钟到达。"
 
     assert text(db, tech.phone, "到了") == f"已记录09:00到达工单{code}。完工后回复“完成”。"
@@ -67,7 +67,10 @@ def test_the_whole_job_by_sms_in_chinese(county_org, db):
     assert text(db, tech.phone, "完成 换了卡箍") == f"工单{code}已完工，辛苦了。已通知客户。"
     db.rollback()
     assert order.status is Status.WORK_DONE
-    assert outbox_to(db, CITIZEN)[-1].body == f"您反映的{order.reference}：已处理完毕，感谢您的反映。"
+    assert (
+        outbox_to(db, CITIZEN)[-1].body
+        == f"您反映的{order.reference}：已处理完毕（换了卡箍），感谢您的反映。"
+    )
     assert [e for e in events(db, order) if e != "due_changed"][-9:] == [
         "accept",
         "depart",

@@ -76,9 +76,9 @@ def test_leak_report_to_work_done_by_sms(twilio_app, fake_twilio, language, answ
     assert order.status is Status.WORK_DONE
     customer = delivered(twilio_app, fake_twilio, CITIZEN)
     expected = (
-        f"{order.reference}: the work is done. Thank you for reporting it."
+        f"{order.reference}: the work is done (fixed the joint). Thank you for reporting it."
         if language == "en"
-        else f"您反映的{order.reference}：已处理完毕，感谢您的反映。"
+        else f"您反映的{order.reference}：已处理完毕（换了卡箍），感谢您的反映。"
     )
     assert customer[-1] == expected
     complete = db.scalar(sa.select(Event).where(Event.order_id == order.id, Event.kind == "complete"))

@@ -97,6 +97,18 @@ def test_an_away_technician_hands_over_to_his_substitute_even_without_the_skill(
     assert found[0].stands_in_for_id == 1 and found[1].stands_in_for_id is None
 
 
+def test_a_qualified_substitute_is_flagged_and_ranked_where_the_absent_one_would_have_been():
+    rows = [
+        row(1, 0.5, available=False, away=True, substitute_id=7),  # 张建国, on leave, nearest
+        *[row(i, 1.0 + i) for i in range(2, 7)],
+        row(7, 12.0),  # 胡军: qualified himself, but far; he stands in for 张建国
+    ]
+    ids, found = ranked(rows)
+    assert ids[0] == 7 and found[0].stands_in_for_id == 1
+    assert found[0].eta_min > found[1].eta_min  # his own ETA is the one shown
+    assert all(c.stands_in_for_id is None for c in found[1:])
+
+
 def test_the_substitute_chain_skips_colleagues_who_are_away_too():
     rows = [
         row(1, 0.5, available=False, away=True, substitute_id=2),

@@ -6,9 +6,10 @@ import pytest
 
 from dispatch import clock
 from dispatch.assign import roster
-from dispatch.assign.models import DutyStatus
+from dispatch.assign.models import DutyStatus, Offer
+from dispatch.assign.ranking import current_loads
 from dispatch.errors import DomainError, NotFound
-from dispatch.orders.lifecycle import Actor, transition
+from dispatch.orders.models import Status
 from tests.factories import make_order, make_org, make_technician
 
 
@@ -73,10 +74,18 @@ def test_position_is_checked_and_stamped(db, crew):
     assert a.last_position_at is not None
 
 
-def test_load_counts_open_assigned_orders(db, crew):
+def test_load_is_the_one_definition_held_jobs_not_done_plus_pending_offers(db, crew):
     org, a, b, _ = crew
-    for _ in range(2):
-        order = make_order(org, assignee_id=a.id)
-    transition(db, order, "cancel", Actor.system())
-    make_order(org, assignee_id=b.id)
-    assert roster.loads(db, org.id) == {a.id: 1, b.id: 1}
+
+    def order_in(status, **fields):
+        order = make_order(org, **fields)
+        order.status = status
+        return order
+
+    order_in(Status.ACCEPTED, assignee_id=a.id)
+    order_in(Status.WORK_DONE, assignee_id=a.id)  # done: no load
+    order_in(Status.CANCELLED, assignee_id=a.id)
+    offered = order_in(Status.OFFERED)
+    db.add(Offer(org_id=org.id, work_order_id=offered.id, technician_id=b.id, expires_at=clock.now()))
+    db.flush()
+    assert roster.loads(db, org.id) == {a.id: 1, b.id: 1} == current_loads(db, org.id)

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 import pytest
 
 from dispatch.auth.models import Role
-from dispatch.geo.placing import place_order, sync_depots
+from dispatch.geo.placing import sync_depots
+from dispatch.intake.placing import place_order
 from dispatch.orders.lifecycle import Actor
 from dispatch.sla.service import apply_rules
 from tests.factories import make_order, make_org, make_technician, make_user

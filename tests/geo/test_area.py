@@ -32,9 +32,10 @@ def test_zone_of_a_point_in_xinye(area, lat, lon, zone):
     assert area.zone_of("xinye", lat, lon) == zone
 
 
-def test_an_org_without_built_up_areas_is_outside_everywhere(area):
-    assert area.zone_of("zycoach", 34.7466, 113.6254) == "outside"
-    assert area.zone_of("nobody", 32.5222, 112.3570) == "outside"
+def test_an_org_without_built_up_areas_has_no_zone(area):
+    # A coach network knows no "built-up area": its orders carry no county zone at all.
+    assert area.zone_of("zycoach", 34.7466, 113.6254) is None
+    assert area.zone_of("nobody", 32.5222, 112.3570) is None
 
 
 def test_nearest_depot_in_the_county_town_is_the_central_depot(area):

@@ -27,7 +27,29 @@ def find(db, org, **kw):
 
 def test_coordinates_given_win(db, county):
     found = find(db, county, lat=32.52, lon=112.36, address="书院路", coordinates_source="pin")
-    assert (found.lat, found.lon, found.source, found.precision) == (32.52, 112.36, "pin", "exact")
+    assert (found.lat, found.lon, found.source, found.precision) == (32.52, 112.36, "pin", "pin")
+    device = find(db, county, lat=32.52, lon=112.36, coordinates_source="device")
+    assert (device.source, device.precision) == ("device", "device")
+    given = find(db, county, lat=32.52, lon=112.36, coordinates_source="given")
+    assert (given.source, given.precision) == ("given", "coordinates")
+
+
+def test_coordinates_of_a_picked_suggestion_keep_the_suggestions_source(db, county):
+    # The type-ahead fills the coordinates of the gazetteer place picked: it is that place.
+    place = find(db, county, address="书院路与新华路交叉口")
+    picked = find(
+        db, county, lat=place.lat, lon=place.lon, address="书院路与新华路交叉口", coordinates_source="pin"
+    )
+    assert (picked.source, picked.precision) == ("gazetteer", "intersection")
+    moved = find(
+        db,
+        county,
+        lat=place.lat + 0.01,
+        lon=place.lon,
+        address="书院路与新华路交叉口",
+        coordinates_source="pin",
+    )
+    assert (moved.source, moved.precision) == ("pin", "pin")
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(95, 112), (32, 190), (None, 112.3), (32.5, None)])

@@ -105,3 +105,23 @@ def test_posts_are_rate_limited(make_app, demo):
     statuses = [client.post("/report", data=data).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert client.get("/report").status_code == 200
+
+
+def test_a_phones_location_is_recorded_as_such_and_named_after_the_nearest_place(make_app, demo, db):
+    app = make_app(ASSIGN_AUTO_DISPATCH=False)
+    client = app.test_client()
+    response = client.post(
+        "/report",
+        data={
+            "service": "xinye:sewer_overflow",
+            "lat": "32.5236",
+            "lon": "112.3575",
+            "place_source": "device",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 200
+    db.rollback()
+    order = db.scalar(sa.select(WorkOrder))
+    assert (order.location_source, order.location_precision) == ("device", "device")
+    assert order.address and not order.address[0].isdigit()

@@ -139,7 +139,7 @@ def test_a_hand_set_deadline_for_a_hot_issue_is_explained_to_the_citizen(db, cou
     assert (sms.recipient, sms.kind, sms.language, sms.work_order_id) == (
         "+8613912345678",
         "deadline_set",
-        "zh_Hans_CN",
+        "zh",
         order.id,
     )
     assert order.reference in sms.body and "2026-10-20 17:00" in sms.body and explanation in sms.body

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from dispatch import clock
 from dispatch.auth.models import DutyShift, Role
 from dispatch.extensions import db as _db
+from dispatch.language import CHINESE, ENGLISH
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Event, Milestone, WorkOrder
 from dispatch.sla import jobs
-from dispatch.sla.notices import CHINESE, ENGLISH, escalation_text, warning_text
+from dispatch.sla.notices import escalation_text, warning_text
 from dispatch.sla.service import rulebook
 from dispatch.sms.models import OutboxMessage
 from dispatch.sms.segments import count_segments
@@ -69,8 +70,8 @@ def test_a_warning_goes_once_to_technician_and_owner_in_their_language(app, db, 
         assert _run(app, jobs.run_warnings) == 0
     sent = _messages(db, "sla_warning")
     assert [(m.recipient, m.language) for m in sent] == [
-        ("+8613800000001", CHINESE),
-        ("+8613800000002", CHINESE),
+        ("+8613800000001", "zh"),
+        ("+8613800000002", "zh"),
     ]
     assert sent[0].technician_id == tech.id and sent[0].work_order_id == order.id
     assert order.reference in sent[0].body and "到场" in sent[0].body and "10-02 09:00" in sent[0].body
@@ -95,7 +96,7 @@ def test_a_breach_escalates_once_to_the_supervisor_on_duty(app, db, county, staf
     for _ in range(3):
         assert _run(app, jobs.run_escalations) == 0
     (sent,) = _messages(db, "sla_escalation")
-    assert (sent.recipient, sent.language) == ("+8613800000003", ENGLISH)
+    assert (sent.recipient, sent.language) == ("+8613800000003", "en")
     assert (
         sent.body == f"Missed: {order.reference} Water leak, on site was due 10-02 09:00. Assignee: 张师傅."
     )
@@ -113,7 +114,7 @@ def test_the_night_supervisor_gets_night_breaches_in_chinese(app, db, county, st
     clock.freeze(at("2026-10-02T22:30"))
     assert _run(app, jobs.run_escalations) == 1
     (sent,) = _messages(db, "sla_escalation")
-    assert sent.recipient == "+8613800000004" and sent.language == CHINESE and "已超时" in sent.body
+    assert sent.recipient == "+8613800000004" and sent.language == "zh" and "已超时" in sent.body
 
 
 def test_nobody_assigned_the_warning_goes_to_the_supervisor(app, db, county, staff):

@@ -12,7 +12,8 @@ import math
 import pytest
 from shapely.geometry import LineString, Point
 
-from dispatch.geo.placing import place_order, service_area
+from dispatch.geo.placing import service_area
+from dispatch.intake.placing import place_order
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel
 from tests.factories import make_order

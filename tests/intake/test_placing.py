@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dispatch.errors import DomainError
-from dispatch.geo.placing import place_order, service_area, sync_depots
+from dispatch.geo.placing import service_area, sync_depots
+from dispatch.intake.placing import place_order
+from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, Status
 from dispatch.sla.service import apply_rules
@@ -40,6 +42,8 @@ def test_inside_the_built_up_area_an_accident_keeps_30_minutes(db, county):
 def test_outside_the_built_up_area_it_relaxes_to_2_hours(db, county):
     order = make_order(county, "safety_accident", reported_at=datetime(2026, 11, 2, 9, 0, tzinfo=CST))
     apply_rules(db, order)
+    # Taken without a place (strictest variant), pinned afterwards: a real change, for review.
+    lifecycle.transition(db, order, "need_location", PIN)
     place_order(db, order, 32.70, 112.55, source="gazetteer", precision="village", actor=PIN)
     assert order.zone == "outside"
     arrive = {m.name: m for m in order.milestones}["arrive"]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.assign.models import DutyStatus, Technician
+from dispatch.assign.ranking import current_loads
 from dispatch.errors import DomainError, NotFound
 from dispatch.geo.placing import check_coordinates
 from dispatch.orders.models import FINAL, WorkOrder
@@ -107,6 +108,13 @@ def loads(session: Session, org_id: int) -> dict[int, int]:
         .group_by(WorkOrder.assignee_id)
     )
     return {row[0]: row[1] for row in rows}
+
+
+def technician_load(session: Session, org_id: int) -> dict[int, int]:
+    """Per technician, the load every page shows and ranking compares with ``max_load``: jobs he
+    holds and has not finished (accepted, on the way, on site, on hold) plus offers waiting for
+    his answer. Technicians with none are absent."""
+    return current_loads(session, org_id)
 
 
 def stands_in_for(session: Session, org_id: int) -> dict[int, list[Technician]]:

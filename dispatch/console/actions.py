@@ -84,6 +84,13 @@ def available(order: WorkOrder, user: User) -> dict[str, list[OrderAction]]:
     return by_slot
 
 
+def in_progress(order: WorkOrder, _user: User | None = None) -> bool:
+    """Before the work is done: the states from which the lifecycle still lets an order be
+    cancelled. A finished job (work done, signed, approved) is no longer re-planned, re-placed
+    or handed to another crew."""
+    return order.status in TRANSITIONS["cancel"].sources
+
+
 def _can(transition: str) -> Callable[[WorkOrder, User], bool]:
     sources = TRANSITIONS[transition].sources
     return lambda order, _user: order.status in sources
@@ -121,7 +128,7 @@ for _action in (
         "location",
         _l("Correct the location"),
         "console/actions/_pin.html",
-        lambda order, _user: order.is_open,
+        in_progress,
     ),
 ):
     register(_action)

@@ -82,6 +82,8 @@ def _console_globals():
         "source_label": lambda code: labels.label(labels.LOCATION_SOURCE, code),
         "precision_label": lambda code: labels.label(labels.PRECISION, code),
         "send_label": lambda code: labels.label(labels.SEND_STATE, code),
+        "offer_label": lambda code: labels.label(labels.OFFER_STATE, code),
+        "skills_label": lambda codes: ", ".join(labels.label(labels.SKILL, c) for c in codes or ()),
         "type_name": lambda code: labels.type_name(code, locale()),
         "is_console_user": lambda: (
             getattr(current_user, "is_authenticated", False) and current_user.has_role(*CONSOLE_ROLES)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.assign.models import Technician
+from dispatch.console.holders import pending_holders
 from dispatch.console.queue import next_deadlines
 from dispatch.errors import DomainError
 from dispatch.geo.models import Depot
@@ -79,7 +80,10 @@ def orders_in(session: Session, org_id: int, bbox: BBox, now: datetime | None = 
         rows = session.execute(
             _in_view(
                 sa.select(
+                    WorkOrder.id,
                     WorkOrder.reference,
+                    WorkOrder.address,
+                    WorkOrder.assignee_id,
                     WorkOrder.lat,
                     WorkOrder.lon,
                     WorkOrder.status,
@@ -91,9 +95,23 @@ def orders_in(session: Session, org_id: int, bbox: BBox, now: datetime | None = 
                 bbox,
             )
         ).all()
+        waiting = pending_holders(session, [r.id for r in rows])
+        assignees = dict(
+            session.execute(
+                sa.select(Technician.id, Technician.name).where(
+                    Technician.id.in_({r.assignee_id for r in rows if r.assignee_id})
+                )
+            ).all()
+        )
         points = [
             {
                 "ref": r.reference,
+                "place": r.address or "",
+                "assignee": assignees.get(r.assignee_id),
+                "offered_to": [
+                    {"name": h.name, "since": h.since.isoformat(), "until": h.until.isoformat()}
+                    for h in waiting.get(r.id, ())
+                ],
                 "lat": r.lat,
                 "lon": r.lon,
                 "status": r.status.value,

@@ -55,7 +55,7 @@ def technicians():
         page=page,
         duty=duty,
         q=q,
-        loads=roster.loads(db.session, current_user.org_id),
+        loads=roster.technician_load(db.session, current_user.org_id),
         stands_in=roster.stands_in_for(db.session, current_user.org_id),
         names=names,
         now=clock.now(),
@@ -70,7 +70,7 @@ def technician(tech_id: int):
     return render_template(
         "console/technician.html",
         tech=tech,
-        load=roster.loads(db.session, current_user.org_id).get(tech.id, 0),
+        load=roster.technician_load(db.session, current_user.org_id).get(tech.id, 0),
         stands_in=roster.stands_in_for(db.session, current_user.org_id).get(tech.id, []),
         others=others,
     )

@@ -18,6 +18,16 @@
   var grid = L.layerGroup(), techs = L.layerGroup(), sites = L.layerGroup();
   map.addLayer(points); map.addLayer(grid); map.addLayer(techs); map.addLayer(sites);
 
+  // Every word and time in the popup comes from the server, in the reader's language and the
+  // configured zone: the browser's own date format never shows.
+  function popup(p) {
+    var lines = ['<a href="' + orderUrl.replace("REF", encodeURIComponent(p.ref)) + '">' + esc(p.ref) + "</a> · " + esc(p.type_label)];
+    if (p.place) lines.push(esc(TEXT.place) + ": " + esc(p.place));
+    lines.push(esc(TEXT.status) + ": " + esc(p.status_label));
+    if (p.due_local) lines.push(esc(TEXT.due) + ": " + esc(p.due_local));
+    if (p.holder_label) lines.push(esc(TEXT.holder) + ": " + esc(p.holder_label));
+    return '<div class="map-popup">' + lines.join("<br>") + "</div>";
+  }
   function esc(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
 
   fetch(el.dataset.sitesUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
@@ -47,8 +57,7 @@
       points.addLayers(orders.points.map(function (p) {
         var m = L.circleMarker([p.lat, p.lon], { radius: 7, className: "order-marker st-" + p.state, weight: 2 });
         m.options.ref = p.ref;
-        m.bindPopup('<a href="' + orderUrl.replace("REF", encodeURIComponent(p.ref)) + '">' + esc(p.ref) + "</a><br>" +
-          esc(TEXT.status) + ": " + esc(p.status) + (p.due ? "<br>" + esc(TEXT.due) + ": " + esc(new Date(p.due).toLocaleString()) : ""));
+        m.bindPopup(popup(p));
         return m;
       }));
     } else {

@@ -20,6 +20,7 @@
   }
   function pin(la, lo, zoom) {
     lat.value = Number(la).toFixed(6); lon.value = Number(lo).toFixed(6);
+    deadlines();  // the place may change the rule variant
     if (!map) return;
     if (!marker) marker = L.marker([la, lo]).addTo(map); else marker.setLatLng([la, lo]);
     map.setView([la, lo], zoom || Math.max(map.getZoom(), 15));
@@ -60,7 +61,10 @@
     var type = form.elements.type_code.value;
     if (!box.dataset.deadlines || !type) return;
     var url = box.dataset.deadlines + "?type=" + encodeURIComponent(type) +
-      "&severity=" + encodeURIComponent(form.elements.severity.value || "");
+      "&severity=" + encodeURIComponent((form.elements.severity && form.elements.severity.value) || "");
+    // The place decides the rule variant (zone, distance to a depot or station): send it along.
+    if (lat.value && lon.value) url += "&lat=" + encodeURIComponent(lat.value) + "&lon=" + encodeURIComponent(lon.value);
+    if (account.value) url += "&account=" + encodeURIComponent(account.value);
     getJSON(url).then(function (data) {
       out.textContent = "";
       if (!data) return;
@@ -69,13 +73,19 @@
         var li = document.createElement("li");
         li.className = "deadline"; li.dataset.milestone = m.name;
         li.textContent = m.label + ": " + (m.local || "—");
+        if (m.calendar_warning) {
+          var warn = document.createElement("span");
+          warn.className = "notice calendar-warning"; warn.textContent = " " + box.dataset.calendarWarning;
+          li.appendChild(warn);
+        }
         ul.appendChild(li);
       });
       out.appendChild(ul);
     });
   }
   form.elements.type_code.addEventListener("change", deadlines);
-  form.elements.severity.addEventListener("change", deadlines);
+  if (form.elements.severity) form.elements.severity.addEventListener("change", deadlines);
+  lat.addEventListener("change", deadlines);
   deadlines();
 
   var el = document.getElementById("phone-map");

@@ -11,8 +11,9 @@ from flask_login import current_user
 
 from dispatch import clock
 from dispatch.auth.models import Role
-from dispatch.console import labels
+from dispatch.console import labels, live
 from dispatch.console.actions import CONSOLE_ROLES
+from dispatch.extensions import db
 from dispatch.orders import lifecycle
 from dispatch.orders.models import Channel
 
@@ -72,6 +73,7 @@ def _console_globals():
 
     return {
         "linked_pages": linked_pages,
+        "live_last_event": lambda: live.last_event_id(db.session, current_user.org_id),
         "status_label": lambda code: labels.label(labels.STATUS, code),
         "channel_label": lambda code: labels.label(labels.CHANNEL, code),
         "milestone_label": lambda code: labels.label(labels.MILESTONE, code),

@@ -231,3 +231,21 @@ def test_console_texts_count_as_delivered_on_the_simulator(client, auth, db, cou
     outbox.deliver_due(db, ConsoleGateway(), outbox.OutboxPolicy(), "test")
     html = client.get("/console/sms/simulator", headers=EN).get_data(as_text=True)
     assert "delivered (console)" in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/console/", "/console/map", "/console/technicians", "/intake/phone", "/console/sms/simulator"]
+)
+def test_every_console_page_listens_for_live_updates(client, auth, county, path):
+    auth.login("disp")
+    html = client.get(path, headers=EN).get_data(as_text=True)
+    assert 'id="live-default"' in html and "/console/live" in html and "js/console.js" in html
+    assert "reload to see them" not in html
+
+
+def test_lists_that_events_change_name_what_to_refresh(client, auth, county):
+    auth.login("disp")
+    technicians = client.get("/console/technicians", headers=EN).get_data(as_text=True)
+    assert 'data-swap="#technicians-table"' in technicians and 'id="technicians-table"' in technicians
+    simulator = client.get("/console/sms/simulator", headers=EN).get_data(as_text=True)
+    assert 'data-swap="#texts-received,#texts-sent"' in simulator

@@ -38,6 +38,7 @@ class PublicReportForm(PlaceFields, FlaskForm):
     description = TextAreaField(_l("Describe it"), validators=[Optional(), Length(max=4000)])
     reporter_name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
     reporter_phone = StringField(_l("Your phone (for the acknowledgement)"), validators=[Optional()])
+    vin = StringField(_l("Vehicle VIN (coach owners)"), validators=[Optional(), Length(max=40)])
 
 
 class PhoneInForm(PlaceFields, FlaskForm):

@@ -46,7 +46,7 @@ _VARIANT_KEYS = {
 }
 _TYPE_KEYS = {
     "org", "orgs", "name_en", "name_zh", "skills", "materials_en", "materials_zh", "auto_dispatch",
-    "keywords_zh", "keywords_en", "variants",
+    "keywords_zh", "keywords_en", "variants", "public",
 }  # fmt: skip
 
 
@@ -138,6 +138,9 @@ class TypeDef:
     keywords_zh: tuple[str, ...]
     keywords_en: tuple[str, ...]
     variants: tuple[Rule, ...]
+    #: Citizens may report it themselves (the public web form lists it); internal work such as
+    #: a drawing review is taken by staff only.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -336,6 +339,7 @@ def _parse_type(code: str, raw: Mapping[str, Any], defaults: _Defaults, warn: fl
         auto_dispatch=bool(raw.get("auto_dispatch", False)),
         keywords_zh=_strings(raw.get("keywords_zh", []), f"{where}.keywords_zh"),
         keywords_en=_strings(raw.get("keywords_en", []), f"{where}.keywords_en"),
+        public=bool(raw.get("public", False)),
         variants=variants,
     )
 

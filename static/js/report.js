@@ -1,0 +1,61 @@
+/* The public report form's map: the organisation's area (outlines, depots and stations by name)
+   to put a pin on, and "use my location". The pin fills the hidden latitude and longitude. */
+(function () {
+  "use strict";
+  var el = document.getElementById("report-map");
+  if (!el || !window.L) return;
+  var TEXT = JSON.parse(el.dataset.text);
+  var lat = document.getElementById("lat"), lon = document.getElementById("lon");
+  var status = document.getElementById("location-status");
+  var clear = document.getElementById("clear-pin");
+  var map = L.map(el, { maxZoom: 19 }).setView([32.52, 112.36], 11);
+  if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); else el.classList.add("plain");
+  var marker = null;
+
+  function put(latlng, text) {
+    if (!marker) {
+      marker = L.marker(latlng, { draggable: true }).addTo(map);
+      marker.on("dragend", function () { fill(marker.getLatLng()); });
+    } else {
+      marker.setLatLng(latlng);
+    }
+    fill(latlng);
+    if (text) status.textContent = text;
+  }
+  function fill(latlng) {
+    lat.value = latlng.lat.toFixed(6); lon.value = latlng.lng.toFixed(6);
+    clear.hidden = false;
+  }
+  clear.addEventListener("click", function () {
+    if (marker) { map.removeLayer(marker); marker = null; }
+    lat.value = ""; lon.value = ""; clear.hidden = true; status.textContent = "";
+  });
+
+  fetch(el.dataset.area, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+    var bounds = L.latLngBounds([]);
+    var outline = L.geoJSON(data.areas, { style: { color: "#1f6feb", weight: 1, fillOpacity: 0.06 }, interactive: false }).addTo(map);
+    if (outline.getBounds().isValid()) bounds.extend(outline.getBounds());
+    data.sites.forEach(function (s) {
+      L.marker([s.lat, s.lon], { icon: L.divIcon({ className: "site-icon " + s.kind, iconSize: [12, 12] }), interactive: false, keyboard: false })
+        .bindTooltip(s.name, { permanent: true, direction: "right", className: "site-label" }).addTo(map);
+      bounds.extend([s.lat, s.lon]);
+    });
+    if (lat.value && lon.value) put(L.latLng(parseFloat(lat.value), parseFloat(lon.value)));
+    else if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 13 });
+  });
+  if (lat.value && lon.value) { map.setView([parseFloat(lat.value), parseFloat(lon.value)], 15); }
+  map.on("click", function (ev) { put(ev.latlng, TEXT.pinned); });
+
+  var button = document.getElementById("use-location");
+  if (!navigator.geolocation) { button.hidden = true; return; }
+  button.addEventListener("click", function () {
+    status.textContent = TEXT.finding;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var here = L.latLng(pos.coords.latitude, pos.coords.longitude);
+      put(here, TEXT.found);
+      map.setView(here, 16);
+    }, function () {
+      status.textContent = TEXT.unavailable;
+    }, { enableHighAccuracy: true, timeout: 10000 });
+  });
+})();

@@ -165,7 +165,7 @@ def map_sites():
     """Depots, service stations and built-up outlines: they do not move, the page asks once."""
     return jsonify(
         sites=mapdata.sites(db.session, current_user.org_id, locale()),
-        areas=mapdata.outlines(current_user.org.code),
+        areas=mapdata.outlines(current_user.org.code, locale()),
     )
 
 

@@ -11,7 +11,7 @@
   } else {
     el.classList.add("plain");
   }
-  map.fitBounds([[home[1], home[0]], [home[3], home[2]]]);
+  map.fitBounds([[home[1], home[0]], [home[3], home[2]]], { padding: [16, 16] });
 
   var orderUrl = el.dataset.orderUrl;
   var points = L.markerClusterGroup({ maxClusterRadius: 40, chunkedLoading: true });
@@ -31,11 +31,7 @@
   function esc(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
 
   fetch(el.dataset.sitesUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-    L.geoJSON(data.areas, { style: { color: "#1f6feb", weight: 2, fillOpacity: 0.05 }, interactive: false }).addTo(map);
-    data.sites.forEach(function (s) {
-      L.marker([s.lat, s.lon], { icon: L.divIcon({ className: "site-icon " + s.kind, iconSize: [14, 14] }), title: s.name })
-        .bindTooltip(esc(s.name)).addTo(sites);
-    });
+    window.DispatchMap.context(map, data, { layer: sites });
   });
 
   var pending = null;
@@ -69,7 +65,7 @@
       });
     }
     data.technicians.forEach(function (t) {
-      L.marker([t.lat, t.lon], { icon: L.divIcon({ className: "tech-icon " + t.duty, iconSize: [12, 12] }), title: t.name })
+      L.marker([t.lat, t.lon], { icon: L.divIcon({ className: "tech-icon " + t.duty, iconSize: [14, 14] }), title: t.name })
         .bindTooltip(esc(t.name)).addTo(techs);
     });
   }

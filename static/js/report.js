@@ -32,16 +32,9 @@
   });
 
   fetch(el.dataset.area, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-    var bounds = L.latLngBounds([]);
-    var outline = L.geoJSON(data.areas, { style: { color: "#1f6feb", weight: 1, fillOpacity: 0.06 }, interactive: false }).addTo(map);
-    if (outline.getBounds().isValid()) bounds.extend(outline.getBounds());
-    data.sites.forEach(function (s) {
-      L.marker([s.lat, s.lon], { icon: L.divIcon({ className: "site-icon " + s.kind, iconSize: [12, 12] }), interactive: false, keyboard: false })
-        .bindTooltip(s.name, { permanent: true, direction: "right", className: "site-label" }).addTo(map);
-      bounds.extend([s.lat, s.lon]);
-    });
+    var bounds = window.DispatchMap.context(map, data);
     if (lat.value && lon.value) put(L.latLng(parseFloat(lat.value), parseFloat(lon.value)));
-    else if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 13 });
+    else window.DispatchMap.fit(map, bounds);
   });
   if (lat.value && lon.value) { map.setView([parseFloat(lat.value), parseFloat(lon.value)], 15); }
   map.on("click", function (ev) { put(ev.latlng, TEXT.pinned); });

@@ -249,3 +249,26 @@ def test_lists_that_events_change_name_what_to_refresh(client, auth, county):
     assert 'data-swap="#technicians-table"' in technicians and 'id="technicians-table"' in technicians
     simulator = client.get("/console/sms/simulator", headers=EN).get_data(as_text=True)
     assert 'data-swap="#texts-received,#texts-sent"' in simulator
+
+
+def test_the_map_opens_on_the_organisations_area_with_named_sites(client, auth, db, county):
+    auth.login("disp")
+    html = client.get("/console/map", headers=EN).get_data(as_text=True)
+    west, south, east, north = (float(v) for v in re.search(r'data-home="([^"]+)"', html).group(1).split(","))
+    # The county's depots and built-up area, with a small margin — not a blob in a sea of grey.
+    assert east - west < 1.5 and north - south < 1.5
+    assert "depot" in html and "service station" in html and 'id="legend"' in html
+    sites = client.get("/console/map/sites", headers=EN).get_json()
+    assert sites["sites"] and all(s["name"] for s in sites["sites"])
+    assert all(f["properties"]["name"] for f in sites["areas"]["features"])
+    for page in ("/console/map", "/intake/phone"):
+        assert "js/mapbits.js" in client.get(page, headers=EN).get_data(as_text=True)
+
+
+def test_the_coach_map_frames_the_service_network(client, auth, db, county):
+    auth.login("stranger")  # a dispatcher of the coach maker
+    html = client.get("/console/map", headers=EN).get_data(as_text=True)
+    west, south, east, north = (float(v) for v in re.search(r'data-home="([^"]+)"', html).group(1).split(","))
+    sites = client.get("/console/map/sites", headers=EN).get_json()["sites"]
+    stations = [s for s in sites if s["kind"] == "service_station"]
+    assert stations and all(west <= s["lon"] <= east and south <= s["lat"] <= north for s in stations)

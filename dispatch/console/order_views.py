@@ -12,7 +12,7 @@ from dispatch import clock
 from dispatch.assign.models import Technician
 from dispatch.auth.models import User
 from dispatch.console import actions as order_actions
-from dispatch.console import holders
+from dispatch.console import holders, live
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
 from dispatch.console.forms import HandoverForm, MessageForm, NoteForm, PinForm, TransitionForm
 from dispatch.console.labels import STATUS, label
@@ -186,7 +186,9 @@ def order(reference: str):
         slots=order_actions.available(order, current_user),
         slot_titles=order_actions.SLOT_TITLES,
         forms=_forms(order),
-        last_event=max((e.id for e in order.events), default=0),
+        # The organisation's last event, not this order's: events of other orders older than the
+        # page must not come back as new alerts when the stream starts.
+        last_event=live.last_event_id(db.session, order.org_id),
     )
 
 

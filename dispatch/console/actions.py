@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from dispatch.auth.models import Role, User
+from dispatch.console.holders import takes_sms
 from dispatch.orders.lifecycle import TRANSITIONS
 from dispatch.orders.models import WorkOrder
 
@@ -120,7 +121,8 @@ for _action in (
         "communication",
         _l("Send the customer a message"),
         "console/actions/_message.html",
-        lambda order, _user: bool(order.reporter_phone),
+        # A landline receives no text: the dispatcher calls instead (the page says so).
+        lambda order, _user: takes_sms(order.reporter_phone),
         rank=20,
     ),
     OrderAction(

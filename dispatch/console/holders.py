@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from dispatch.assign.models import Offer, OfferState, Technician
+from dispatch.intake.phones import BadPhone, parse_phone
 from dispatch.orders.models import WorkOrder
 
 
@@ -93,3 +94,13 @@ def written_in(text: str | None) -> str | None:
 
 def reads(language: str | None) -> str:
     return "en" if (language or "zh").lower().startswith("en") else "zh"
+
+
+def takes_sms(number: str | None) -> bool:
+    """Whether a stored (E.164) reporter number can receive a text: a mobile, not a landline."""
+    if not number:
+        return False
+    try:
+        return parse_phone(number).mobile
+    except BadPhone:
+        return False

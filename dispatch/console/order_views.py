@@ -172,6 +172,7 @@ def order(reference: str):
     return render_template(
         "console/order.html",
         language_notice=_language_notice(order.description, readers),
+        reporter_takes_sms=holders.takes_sms(order.reporter_phone),
         order=order,
         now=now,
         holders=offers_waiting,
@@ -266,8 +267,8 @@ def message(reference: str):
     """A text to the reporter, through the outbox (sent by the worker), logged on the timeline."""
     order = get_order(db.session, current_user.org_id, reference)
     form = MessageForm()
-    if not order.reporter_phone:
-        raise DomainError(_("This report has no phone number to write to."))
+    if not holders.takes_sms(order.reporter_phone):
+        raise DomainError(_("This report has no mobile number to text: call the reporter instead."))
     if not form.validate_on_submit() or not form.body.data.strip():
         flash(_("Write the message first (at most 300 characters)."), "error")
         return _back(reference)

@@ -108,7 +108,9 @@ def _offer_and_decline(session, order, actor) -> None:
     if not first:
         return
     (offer,) = dispatcher.offer_to(session, order, first[0].technician_id, actor)
-    offers.decline(session, offer, "在别的工地，过不去", Actor(Channel.SMS, technician_id=offer.technician_id))
+    offers.decline(
+        session, offer, "在别的工地，过不去", Actor(Channel.SMS, technician_id=offer.technician_id)
+    )
 
 
 def main(out_dir: str = "docs") -> None:

@@ -272,3 +272,14 @@ def test_the_coach_map_frames_the_service_network(client, auth, db, county):
     sites = client.get("/console/map/sites", headers=EN).get_json()["sites"]
     stations = [s for s in sites if s["kind"] == "service_station"]
     assert stations and all(west <= s["lon"] <= east and south <= s["lat"] <= north for s in stations)
+
+
+def test_a_landline_reporter_is_called_not_texted(client, auth, db, county, app):
+    order = placed_order(county.org, reporter_phone="+8637766221750")
+    db.commit()
+    auth.login("disp")
+    html = _page(client, order)
+    assert 'id="landline"' in html and "call them" in html
+    assert "Send the customer a message" not in _section(html, "actions")
+    response = client.post(f"/console/orders/{order.reference}/message", data={"body": "hello"}, headers=EN)
+    assert response.status_code == 422 or "no mobile number" in response.get_data(as_text=True)

@@ -48,14 +48,25 @@ LOCALES = ("zh_Hans_CN", "en")
 
 def locale_source() -> str:
     """Where the page's language comes from: ``switch`` (the bar's switch, this session),
-    ``account`` (the user's stored language, which wins over the browser), else ``browser``."""
+    ``account`` (the user's stored language where it differs from the browser's: it wins), else
+    ``browser``."""
     from flask_login import current_user
 
     if session.get("lang") in LOCALES:
         return "switch"
     if getattr(current_user, "is_authenticated", False) and current_user.language in LOCALES:
-        return "account"
+        return "account" if current_user.language != browser_locale() else "browser"
     return "browser"
+
+
+def browser_locale() -> str:
+    """The browser's preferred language among ours (the configured default when none fits)."""
+    from flask import current_app
+
+    best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"]) if request else None
+    if best is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return "en" if best == "en" else "zh_Hans_CN"
 
 
 def select_locale() -> str:
@@ -70,10 +81,7 @@ def select_locale() -> str:
         return session["lang"]
     if source == "account":
         return current_user.language
-    best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"]) if request else None
-    if best is None:
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return "en" if best == "en" else "zh_Hans_CN"
+    return browser_locale()
 
 
 def register_extensions(app: Flask) -> None:

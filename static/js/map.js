@@ -48,7 +48,7 @@
   function draw(data) {
     points.clearLayers(); grid.clearLayers(); techs.clearLayers();
     var orders = data.orders;
-    document.getElementById("map-count").textContent = orders.total + " " + TEXT.orders;
+    document.getElementById("map-count").textContent = orders.total + " " + (orders.total === 1 ? TEXT.order : TEXT.orders);
     if (orders.points) {
       points.addLayers(orders.points.map(function (p) {
         var m = L.circleMarker([p.lat, p.lon], { radius: 7, className: "order-marker st-" + p.state, weight: 2 });

@@ -283,3 +283,13 @@ def test_a_landline_reporter_is_called_not_texted(client, auth, db, county, app)
     assert "Send the customer a message" not in _section(html, "actions")
     response = client.post(f"/console/orders/{order.reference}/message", data={"body": "hello"}, headers=EN)
     assert response.status_code == 422 or "no mobile number" in response.get_data(as_text=True)
+
+
+def test_no_page_carries_inline_script_or_handlers(client, auth, db, county, order):
+    auth.login("disp")
+    pages = ["/console/", "/console/map", "/console/technicians", "/intake/phone", "/console/sms/simulator"]
+    pages += [f"/console/orders/{order.reference}", f"/console/orders/{order.reference}/ticket"]
+    for path in pages:
+        html = client.get(path, headers=EN).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html), path
+        assert not re.search(r"\son[a-z]+=", html), path

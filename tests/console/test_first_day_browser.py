@@ -218,7 +218,7 @@ def test_the_first_day_again(browser, server, db, demo, locale):  # noqa: F811, 
 
     page.goto(f"{server}/console/orders/{order.reference}")
     actions = page.locator("#actions").inner_text()
-    for gone in ("改派", "暂停", "取消") if zh else ("Reassign", "Put on hold", "Cancel"):
+    for gone in ("改派", "挂起", "取消工单") if zh else ("Reassign", "Put on hold", "Cancel"):
         assert gone not in actions, gone
     look(page, SAID, ADDRESS, order.reference, crew.name, holder.name, "too far", "replaced the joint")
 

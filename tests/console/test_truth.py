@@ -62,6 +62,8 @@ def test_the_offer_holder_shows_with_since_and_until_and_is_not_offered_again(
     assert "offered to 张师傅 since" in holder and "answer awaited until" in holder
     # The candidates no longer offer "Assign 张师傅": he holds the offer.
     assert "Assign 张师傅" not in _section(html, "actions")
+    # Picking another withdraws the running offer: the list says so rather than "Assign to".
+    assert "the running offer is withdrawn" in _section(html, "actions")
     # The timeline names him and does not say "offered → offered".
     timeline = _section(html, "timeline")
     assert "张师傅" in timeline

@@ -135,6 +135,7 @@ def test_a_site_for_one_organisation_goes_straight_to_its_form(make_app, demo):
     client = make_app(INTAKE_PUBLIC_ORG="zycoach").test_client()
     html = client.get("/report", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "zycoach:vehicle_body_fault" in html and "another organisation" not in html
+    assert "xinye:" not in html  # the county's types are not this site's
 
 
 def test_a_coach_owner_reports_by_vin(client, demo, db):

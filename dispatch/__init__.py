@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, Response, g, request, session
 
 from dispatch import clock, settings
 
@@ -45,6 +46,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 LOCALES = ("zh_Hans_CN", "en")
 
 
+def locale_source() -> str:
+    """Where the page's language comes from: ``switch`` (the bar's switch, this session),
+    ``account`` (the user's stored language where it differs from the browser's: it wins), else
+    ``browser``."""
+    from flask_login import current_user
+
+    if session.get("lang") in LOCALES:
+        return "switch"
+    if getattr(current_user, "is_authenticated", False) and current_user.language in LOCALES:
+        return "account" if current_user.language != browser_locale() else "browser"
+    return "browser"
+
+
+def browser_locale() -> str:
+    """The browser's preferred language among ours (the configured default when none fits)."""
+    from flask import current_app
+
+    best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"]) if request else None
+    if best is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return "en" if best == "en" else "zh_Hans_CN"
+
+
 def select_locale() -> str:
     from flask import current_app, has_request_context
     from flask_login import current_user
@@ -52,15 +76,12 @@ def select_locale() -> str:
     if not has_request_context():
         # A scheduled job or a command: texts for a person are built under force_locale.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = session.get("lang")
-    if chosen in LOCALES:
-        return chosen
-    if getattr(current_user, "is_authenticated", False) and current_user.language in LOCALES:
+    source = locale_source()
+    if source == "switch":
+        return session["lang"]
+    if source == "account":
         return current_user.language
-    best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"]) if request else None
-    if best is None:
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return "en" if best == "en" else "zh_Hans_CN"
+    return browser_locale()
 
 
 def register_extensions(app: Flask) -> None:
@@ -141,7 +162,17 @@ def register_hooks(app: Flask) -> None:
     def _template_globals():
         from flask_babel import get_locale
 
-        return {"current_locale": str(get_locale()), "local_time": clock.local}
+        return {
+            "current_locale": str(get_locale()),
+            "local_time": clock.local,
+            "language_source": locale_source,
+        }
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for it on every page; answer with the small icon rather than a 404.
+        icon = Path(app.static_folder, "favicon.ico").read_bytes()
+        return Response(icon, mimetype="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
 
 
 def register_commands(app: Flask) -> None:

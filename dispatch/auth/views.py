@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -67,4 +67,14 @@ def set_language(code: str):
 
 @bp.get("/")
 def root():
-    return redirect(url_for("console.index"))
+    """Staff go to their console; anyone else sees the public landing (report a problem, or log in)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("console.index"))
+    if "report.form" in current_app.view_functions:
+        return render_template("landing.html")
+    return redirect(url_for("auth.login"))
+
+
+@bp.app_context_processor
+def _view_functions():
+    return {"config_view_functions": lambda: current_app.view_functions}

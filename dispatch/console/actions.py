@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from dispatch.auth.models import Role, User
+from dispatch.language import takes_sms
 from dispatch.orders.lifecycle import TRANSITIONS
 from dispatch.orders.models import WorkOrder
 
@@ -84,6 +85,13 @@ def available(order: WorkOrder, user: User) -> dict[str, list[OrderAction]]:
     return by_slot
 
 
+def in_progress(order: WorkOrder, _user: User | None = None) -> bool:
+    """Before the work is done: the states from which the lifecycle still lets an order be
+    cancelled. A finished job (work done, signed, approved) is no longer re-planned, re-placed
+    or handed to another crew."""
+    return order.status in TRANSITIONS["cancel"].sources
+
+
 def _can(transition: str) -> Callable[[WorkOrder, User], bool]:
     sources = TRANSITIONS[transition].sources
     return lambda order, _user: order.status in sources
@@ -113,7 +121,8 @@ for _action in (
         "communication",
         _l("Send the customer a message"),
         "console/actions/_message.html",
-        lambda order, _user: bool(order.reporter_phone),
+        # A landline receives no text: the dispatcher calls instead (the page says so).
+        lambda order, _user: takes_sms(order.reporter_phone),
         rank=20,
     ),
     OrderAction(
@@ -121,7 +130,7 @@ for _action in (
         "location",
         _l("Correct the location"),
         "console/actions/_pin.html",
-        lambda order, _user: order.is_open,
+        in_progress,
     ),
 ):
     register(_action)

@@ -50,9 +50,11 @@ class TechnicianForm(VersionForm):
 def candidates(order: WorkOrder) -> dict:
     """The ranked candidates for the page: technician, ETA in minutes (None: position unknown),
     distance, load and whether each can be on site before the deadline aimed for."""
-    found = offers.ranked(
-        db.session, order, limit=CANDIDATES_SHOWN, exclude=[order.assignee_id] if order.assignee_id else ()
-    )
+    # Whoever holds the job, or an offer of it still waiting for his answer, is not offered it again.
+    holding = {o.technician_id for o in offers.pending_offers(db.session, order)}
+    if order.assignee_id:
+        holding.add(order.assignee_id)
+    found = offers.ranked(db.session, order, limit=CANDIDATES_SHOWN, exclude=sorted(holding))
     ids = [c.technician_id for c in found]
     techs = {t.id: t for t in db.session.scalars(sa.select(Technician).where(Technician.id.in_(ids)))}
     target = target_milestone(order)

@@ -11,8 +11,9 @@ from flask_login import current_user
 
 from dispatch import clock
 from dispatch.auth.models import Role
-from dispatch.console import labels
+from dispatch.console import labels, live
 from dispatch.console.actions import CONSOLE_ROLES
+from dispatch.extensions import db
 from dispatch.orders import lifecycle
 from dispatch.orders.models import Channel
 
@@ -72,6 +73,7 @@ def _console_globals():
 
     return {
         "linked_pages": linked_pages,
+        "live_last_event": lambda: live.last_event_id(db.session, current_user.org_id),
         "status_label": lambda code: labels.label(labels.STATUS, code),
         "channel_label": lambda code: labels.label(labels.CHANNEL, code),
         "milestone_label": lambda code: labels.label(labels.MILESTONE, code),
@@ -82,6 +84,8 @@ def _console_globals():
         "source_label": lambda code: labels.label(labels.LOCATION_SOURCE, code),
         "precision_label": lambda code: labels.label(labels.PRECISION, code),
         "send_label": lambda code: labels.label(labels.SEND_STATE, code),
+        "offer_label": lambda code: labels.label(labels.OFFER_STATE, code),
+        "skills_label": lambda codes: ", ".join(labels.label(labels.SKILL, c) for c in codes or ()),
         "type_name": lambda code: labels.type_name(code, locale()),
         "is_console_user": lambda: (
             getattr(current_user, "is_authenticated", False) and current_user.has_role(*CONSOLE_ROLES)

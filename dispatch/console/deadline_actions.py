@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
-from dispatch.console.actions import OrderAction, register
+from dispatch.console.actions import OrderAction, in_progress, register
 from dispatch.console.assign_actions import _back, _checked, _run
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
 from dispatch.extensions import db
@@ -97,7 +97,7 @@ for _action in (
         "deadlines",
         _l("Set a deadline by hand"),
         "console/actions/_set_deadline.html",
-        lambda order, _user: order.is_open and bool(settable(order)),
+        lambda order, _user: in_progress(order) and bool(settable(order)),
         rank=10,
     ),
     OrderAction(
@@ -105,7 +105,7 @@ for _action in (
         "deadlines",
         _l("Reclassify"),
         "console/actions/_reclassify.html",
-        lambda order, _user: order.is_open,
+        in_progress,
         rank=20,
     ),
 ):

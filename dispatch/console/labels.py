@@ -71,6 +71,7 @@ LOCATION_SOURCE = {
     "device": _l("device location"),
     "depot": _l("home depot"),
     "console": _l("set by a dispatcher"),
+    "job_site": _l("last job site"),
 }
 PRECISION = {
     "exact": _l("exact"),
@@ -136,6 +137,35 @@ EVENT = {
     "sign_placed": _l("warning sign in place"),
     "sla_warning": _l("deadline at risk"),
     "sla_breach": _l("deadline breached"),
+    "offer_declined": _l("offer declined"),
+    "offer_expired": _l("offer timed out"),
+    "offer_undelivered": _l("offer not delivered"),
+    "offer_withdrawn": _l("offer withdrawn"),
+    "offer_taken": _l("taken by a colleague"),
+    "customer_replied": _l("message to the customer"),
+}
+
+#: What became of an offer.
+OFFER_STATE = {
+    "pending": _l("waiting for the answer"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "expired": _l("timed out"),
+    "taken": _l("taken by a colleague"),
+    "withdrawn": _l("withdrawn"),
+    "undelivered": _l("SMS not delivered"),
+}
+
+#: Skills as technicians are registered with them (config and the roster use these codes).
+SKILL = {
+    "water": _l("water mains"),
+    "sewer": _l("sewers"),
+    "roads": _l("roads"),
+    "civil": _l("civil works"),
+    "inspection": _l("inspection"),
+    "customer_service": _l("customer service"),
+    "vehicle_body": _l("coach body"),
+    "vehicle_chassis": _l("chassis and engine"),
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.assign.models import Technician
+from dispatch.console.holders import pending_holders
 from dispatch.console.queue import next_deadlines
 from dispatch.errors import DomainError
 from dispatch.geo.models import Depot
@@ -79,7 +80,10 @@ def orders_in(session: Session, org_id: int, bbox: BBox, now: datetime | None = 
         rows = session.execute(
             _in_view(
                 sa.select(
+                    WorkOrder.id,
                     WorkOrder.reference,
+                    WorkOrder.address,
+                    WorkOrder.assignee_id,
                     WorkOrder.lat,
                     WorkOrder.lon,
                     WorkOrder.status,
@@ -91,9 +95,23 @@ def orders_in(session: Session, org_id: int, bbox: BBox, now: datetime | None = 
                 bbox,
             )
         ).all()
+        waiting = pending_holders(session, [r.id for r in rows])
+        assignees = dict(
+            session.execute(
+                sa.select(Technician.id, Technician.name).where(
+                    Technician.id.in_({r.assignee_id for r in rows if r.assignee_id})
+                )
+            ).all()
+        )
         points = [
             {
                 "ref": r.reference,
+                "place": r.address or "",
+                "assignee": assignees.get(r.assignee_id),
+                "offered_to": [
+                    {"name": h.name, "since": h.since.isoformat(), "until": h.until.isoformat()}
+                    for h in waiting.get(r.id, ())
+                ],
                 "lat": r.lat,
                 "lon": r.lon,
                 "status": r.status.value,
@@ -194,12 +212,18 @@ def sites(session: Session, org_id: int, locale: str) -> list[dict]:
 
 
 @lru_cache(maxsize=16)
-def outlines(org_code: str) -> dict:
-    """The organisation's built-up areas as a GeoJSON FeatureCollection (read once)."""
+def outlines(org_code: str, locale: str = "zh_Hans_CN") -> dict:
+    """The organisation's built-up areas as a GeoJSON FeatureCollection (read once per
+    language); ``name`` is the one the reader sees."""
     features = [
         {
             "type": "Feature",
-            "properties": {"code": a.code, "name_zh": a.name_zh, "name_en": a.name_en},
+            "properties": {
+                "code": a.code,
+                "name_zh": a.name_zh,
+                "name_en": a.name_en,
+                "name": a.name_zh if locale.startswith("zh") else a.name_en,
+            },
             "geometry": mapping(a.geometry),
         }
         for a in service_area().areas(org_code)
@@ -208,19 +232,20 @@ def outlines(org_code: str) -> dict:
 
 
 def home_view(org_code: str, session: Session, org_id: int) -> tuple[float, float, float, float]:
-    """A bbox framing the organisation: its built-up areas, else its sites, else China."""
-    areas = service_area().areas(org_code)
-    if areas:
-        bounds = [a.geometry.bounds for a in areas]
-        west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
-        east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
-        pad = max(east - west, north - south) * 0.8
-        return (west - pad, south - pad, east + pad, north + pad)
-    lat_lon = session.execute(
+    """A bbox framing the organisation's area: its built-up areas and its depots and service
+    stations together (the county with its outlying depots, the coach maker's network), with a
+    small margin; China when it has neither."""
+    boxes = [a.geometry.bounds for a in service_area().areas(org_code)]
+    corners = session.execute(
         sa.select(
             sa.func.min(Depot.lon), sa.func.min(Depot.lat), sa.func.max(Depot.lon), sa.func.max(Depot.lat)
         ).where(Depot.org_id == org_id)
     ).one()
-    if lat_lon[0] is not None:
-        return tuple(lat_lon)
-    return (73.0, 18.0, 135.0, 54.0)
+    if corners[0] is not None:
+        boxes.append(tuple(corners))
+    if not boxes:
+        return (73.0, 18.0, 135.0, 54.0)
+    west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad = max(east - west, north - south, 0.02) * 0.08
+    return (west - pad, south - pad, east + pad, north + pad)

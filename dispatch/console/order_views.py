@@ -9,14 +9,17 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from dispatch import clock
+from dispatch.assign.models import Technician
 from dispatch.auth.models import User
 from dispatch.console import actions as order_actions
+from dispatch.console import holders, live
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
 from dispatch.console.forms import HandoverForm, MessageForm, NoteForm, PinForm, TransitionForm
 from dispatch.console.labels import STATUS, label
 from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.intake.placing import place_order
+from dispatch.language import short_language
 from dispatch.orders import lifecycle
 from dispatch.orders.models import Event, WorkOrder
 from dispatch.orders.service import get_order
@@ -55,25 +58,68 @@ def _load(reference: str) -> WorkOrder:
 
 
 def _sms_thread(order: WorkOrder) -> list[dict]:
+    """The order's texts, both ways, oldest first; each with the name behind the number (a
+    technician of the organisation, or the reporter) beside the number itself."""
     out = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.work_order_id == order.id)).all()
     inbound = db.session.scalars(
         sa.select(InboundMessage).where(InboundMessage.work_order_id == order.id)
     ).all()
+    numbers = {m.recipient for m in out} | {m.sender for m in inbound}
+    names = dict(
+        db.session.execute(
+            sa.select(Technician.phone, Technician.name).where(
+                Technician.org_id == order.org_id, Technician.phone.in_(numbers)
+            )
+        ).all()
+    )
+    if order.reporter_phone and order.reporter_phone not in names:
+        names[order.reporter_phone] = order.reporter_name or _("the reporter")
     thread = [
         {
             "at": m.created_at,
             "out": True,
             "who": m.recipient,
+            "name": names.get(m.recipient),
             "body": m.body,
             "state": m.state.value,
             "delivery": m.delivery_status,
+            "language": m.language,
         }
         for m in out
     ] + [
-        {"at": m.received_at, "out": False, "who": m.sender, "body": m.body, "state": None, "delivery": None}
+        {
+            "at": m.received_at,
+            "out": False,
+            "who": m.sender,
+            "name": names.get(m.sender),
+            "body": m.body,
+            "state": None,
+            "delivery": None,
+            "language": None,
+        }
         for m in inbound
     ]
     return sorted(thread, key=lambda item: item["at"])
+
+
+def _language_notice(text: str | None, readers: list[Technician]) -> str | None:
+    """Say so when the reporter's words are in a language the technician holding the job does
+    not read: he gets them as written, not translated."""
+    written = holders.written_in(text)
+    if written is None:
+        return None
+    others = [t.name for t in readers if t is not None and short_language(t.language) != written]
+    if not others:
+        return None
+    if written == "en":
+        return _(
+            "The reporter wrote in English; %(names)s reads Chinese and gets the text as written.",
+            names=", ".join(others),
+        )
+    return _(
+        "The reporter wrote in Chinese; %(names)s reads English and gets the text as written.",
+        names=", ".join(others),
+    )
 
 
 def _due_changes(order: WorkOrder) -> dict[str, list[dict]]:
@@ -116,10 +162,24 @@ def order(reference: str):
     duplicates = db.session.scalars(
         sa.select(WorkOrder).where(WorkOrder.duplicate_of_id == order.id, WorkOrder.org_id == order.org_id)
     ).all()
+    offers_waiting = holders.pending_holders(db.session, [order.id]).get(order.id, [])
+    history = holders.offer_history(db.session, order)
+    named = {i for e in order.events for i in holders.event_technician_ids(e.data)}
+    readers = (
+        [order.assignee]
+        if order.assignee
+        else [db.session.get(Technician, h.technician_id) for h in offers_waiting]
+    )
     return render_template(
         "console/order.html",
+        language_notice=_language_notice(order.description, readers),
+        reporter_takes_sms=order.reporter_takes_sms,
         order=order,
         now=now,
+        holders=offers_waiting,
+        offer_history=history,
+        tech_names=holders.technician_names(db.session, order.org_id, named),
+        event_techs=holders.event_technician_ids,
         states={m.id: milestone_state(m, now=now, met_at=m.met_at).value for m in order.milestones},
         due_changes=_due_changes(order),
         promised=promised(order),
@@ -128,7 +188,9 @@ def order(reference: str):
         slots=order_actions.available(order, current_user),
         slot_titles=order_actions.SLOT_TITLES,
         forms=_forms(order),
-        last_event=max((e.id for e in order.events), default=0),
+        # The organisation's last event, not this order's: events of other orders older than the
+        # page must not come back as new alerts when the stream starts.
+        last_event=live.last_event_id(db.session, order.org_id),
     )
 
 

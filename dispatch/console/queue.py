@@ -1,8 +1,9 @@
 """The dispatcher's queue: open orders sorted by their next due milestone, filtered and searched.
 
-A page costs four queries whatever the number of open orders: the count, the page's order ids
-sorted by their next due time in the database, those orders with their assignees, and their next
-milestones (name, due and warning times).
+A page costs five queries whatever the number of open orders: the count, the page's order ids
+sorted by their next due time in the database, those orders with their assignees, their next
+milestones (name, due and warning times), and the offers still waiting for an answer (who holds
+an offered job, since when and until when).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sqlalchemy.orm
 from sqlalchemy.orm import Session
 
 from dispatch import clock
+from dispatch.console.holders import pending_holders
 from dispatch.orders.models import FINAL, Milestone, Status, WorkOrder
 
 PAGE_SIZE = 50
@@ -53,6 +55,8 @@ class QueueRow:
     next_name: str | None
     next_due_at: datetime | None
     next_warn_at: datetime | None
+    #: Technicians an open offer of the job waits on (console.holders.Holder), oldest first.
+    holders: tuple = ()
 
     def state(self, now: datetime) -> str:
         """on_track, at_risk (past the warning share), breached, or none (no clock running)."""
@@ -169,6 +173,7 @@ def _rows(session: Session, ids: list[int]) -> list[QueueRow]:
         )
     }
     nexts = _next_milestones(session, ids)
+    waiting = pending_holders(session, ids)
     out = []
     for order_id in ids:
         order, m = orders[order_id], nexts.get(order_id)
@@ -179,6 +184,7 @@ def _rows(session: Session, ids: list[int]) -> list[QueueRow]:
                 m.name if m else None,
                 m.due_at if m else None,
                 m.warn_at if m else None,
+                tuple(waiting.get(order_id, ())),
             )
         )
     return out
@@ -187,8 +193,7 @@ def _rows(session: Session, ids: list[int]) -> list[QueueRow]:
 def queue_page(
     session: Session, org_id: int, flt: QueueFilter, page: int = 1, per_page: int = PAGE_SIZE
 ) -> QueuePage:
-    """A page of the queue in four queries whatever the number of open orders: the count, the
-    sorted ids of the page, those orders with their assignees, and their next milestones."""
+    """A page of the queue in five queries whatever the number of open orders (see the module)."""
     now = clock.now()
     nd = next_deadlines(org_id)
     count = _filtered(

@@ -1,4 +1,5 @@
-"""`make screenshots`: the console's queue, map and a work order, in English and Chinese, as PNGs
+"""`make screenshots`: the console's queue, map, a work order (an offer declined, the next one
+running), the technicians and the phone-in page, in English and Chinese, as PNGs
 in docs/ for the README. Runs the demo (plus a shift's worth of open reports) on a temporary
 SQLite database behind a real server on a free port, and drives Debian's Chromium.
 
@@ -78,13 +79,30 @@ def demo_orders(session, count: int = 40, seed: int = 7) -> str:
         if i % 3 == 2:
             order.assignee_id = rng.choice(techs).id
             transition(session, order, "accept", actor, note="电话确认接单")
-        if shown is None and type_code == "water_leak":
+        if shown is None and type_code == "water_leak" and i % 3 == 1:
             shown = order.reference
             body = f"您反映的供水问题已受理，编号{order.reference}，维修人员将于1小时内到场。"
             outbox.send(session, "ack", to=order.reporter_phone, text=body, order=order, language="zh")
             record(session, order, "note", actor, note="来电人称水已漫到人行道")
+            _offer_and_decline(session, order, actor)
     session.commit()
     return shown
+
+
+def _offer_and_decline(session, order, actor) -> None:
+    """The shown order: offered to the best candidate, who declines with a reason; the job moves
+    on to the next one, whose offer is still running — what the page must make plain."""
+    from dispatch.assign import dispatcher, offers
+    from dispatch.orders.lifecycle import Actor
+    from dispatch.orders.models import Channel
+
+    first = offers.ranked(session, order, limit=1)
+    if not first:
+        return
+    (offer,) = dispatcher.offer_to(session, order, first[0].technician_id, actor)
+    offers.decline(
+        session, offer, "在别的工地，过不去", Actor(Channel.SMS, technician_id=offer.technician_id)
+    )
 
 
 def main(out_dir: str = "docs") -> None:
@@ -136,6 +154,8 @@ def main(out_dir: str = "docs") -> None:
                     ("queue", "/console/", ".countdown"),
                     ("map", "/console/map", ".site-icon"),
                     ("order", f"/console/orders/{reference}", "#milestones"),
+                    ("technicians", "/console/technicians", "#technicians-table"),
+                    ("phone-in", "/intake/phone", ".site-icon"),
                 ):
                     page.goto(base + path)
                     page.wait_for_selector(wait, state="attached")

@@ -126,10 +126,37 @@ def map_data():
     """Orders (points or grid clusters) and technicians within ``bbox=west,south,east,north``."""
     bbox = mapdata.BBox.parse(request.args.get("bbox"))
     org_id = current_user.org_id
+    orders = mapdata.orders_in(db.session, org_id, bbox)
+    _label_points(orders.get("points", ()))
     return jsonify(
-        orders=mapdata.orders_in(db.session, org_id, bbox),
+        orders=orders,
         technicians=mapdata.technicians_in(db.session, org_id, bbox),
     )
+
+
+def _label_points(points) -> None:
+    """What the popup reads, in the reader's language and the configured zone, in the console's
+    one format: the type's name, the state's label, the due time, who holds the job."""
+    from flask_babel import gettext as _
+
+    for p in points:
+        p["type_label"] = labels.type_name(p["type"], locale())
+        p["status_label"] = labels.label(labels.STATUS, p["status"])
+        p["due_local"] = clock.local(clock.parse(p["due"])).strftime("%Y-%m-%d %H:%M") if p["due"] else None
+        if p["assignee"]:
+            p["holder_label"] = p["assignee"]
+        elif p["offered_to"]:
+            p["holder_label"] = "; ".join(
+                _(
+                    "offered to %(name)s since %(since)s, until %(until)s",
+                    name=h["name"],
+                    since=clock.local(clock.parse(h["since"])).strftime("%H:%M"),
+                    until=clock.local(clock.parse(h["until"])).strftime("%H:%M"),
+                )
+                for h in p["offered_to"]
+            )
+        else:
+            p["holder_label"] = None
 
 
 @bp.get("/map/sites")
@@ -138,7 +165,7 @@ def map_sites():
     """Depots, service stations and built-up outlines: they do not move, the page asks once."""
     return jsonify(
         sites=mapdata.sites(db.session, current_user.org_id, locale()),
-        areas=mapdata.outlines(current_user.org.code),
+        areas=mapdata.outlines(current_user.org.code, locale()),
     )
 
 

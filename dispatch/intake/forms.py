@@ -49,6 +49,7 @@ class PublicReportForm(PlaceFields, FlaskForm):
     reporter_phone = StringField(_l("Your phone (for the acknowledgement)"), validators=[Optional()])
     #: "device" when "use my location" filled the coordinates (a phone's fix), else a pin typed in.
     place_source = HiddenField(default="pin")
+    vin = StringField(_l("Vehicle VIN (coach owners)"), validators=[Optional(), Length(max=40)])
 
 
 class PhoneInForm(PlaceFields, FlaskForm):

@@ -46,7 +46,7 @@ _VARIANT_KEYS = {
 }
 _TYPE_KEYS = {
     "org", "orgs", "name_en", "name_zh", "skills", "materials_en", "materials_zh", "auto_dispatch",
-    "keywords_zh", "keywords_en", "variants", "served_from", "asks",
+    "keywords_zh", "keywords_en", "variants", "served_from", "asks", "public",
 }  # fmt: skip
 _QUESTION_KEYS = {
     "datatype", "description", "datatype_description", "values", "order", "material_en", "material_zh",
@@ -148,6 +148,9 @@ class TypeDef:
     served_from: tuple[str, ...] = ("depot",)
     #: The extra questions a report of this type answers (``[questions]``): severity, vin, …
     asks: tuple[str, ...] = ()
+    #: Citizens may report it themselves (the public web form lists it); internal work such as
+    #: a drawing review is taken by staff only.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -361,6 +364,7 @@ def _parse_type(
         auto_dispatch=bool(raw.get("auto_dispatch", False)),
         keywords_zh=_strings(raw.get("keywords_zh", []), f"{where}.keywords_zh"),
         keywords_en=_strings(raw.get("keywords_en", []), f"{where}.keywords_en"),
+        public=bool(raw.get("public", False)),
         variants=variants,
         served_from=served_from,
         asks=asks,

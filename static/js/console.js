@@ -73,7 +73,9 @@
   setInterval(tick, 1000);
 
   // -- live updates -----------------------------------------------------------------------
-  var config = document.getElementById("live-config");
+  // Every console page listens: a page with something to refresh says so in #live-config,
+  // the others (phone-in, the simulator, …) get the banner from the default in the layout.
+  var config = document.getElementById("live-config") || document.getElementById("live-default");
   if (!config || !window.EventSource) return;
   var dot = document.getElementById("live-dot");
   var source = new EventSource(config.dataset.liveUrl + "?after=" + encodeURIComponent(config.dataset.lastEvent || "0"));
@@ -114,17 +116,40 @@
             fresh.classList.add("flash-row");
             row.replaceWith(fresh); tick();
           });
-      } else if (ev.kind === "created") {
-        var note = document.getElementById("new-orders");
-        note.textContent = TEXT.new_orders; note.hidden = false;
+      } else {
+        refreshQueue();
       }
     });
+  }
+  // A new order (or one that came back into the queue) takes its place in the sorted list: the
+  // page is fetched again with its filters and swapped in, new lines highlighted.
+  var queueTimer = null;
+  function refreshQueue() {
+    clearTimeout(queueTimer);
+    queueTimer = setTimeout(function () {
+      var before = {};
+      document.querySelectorAll("#queue tr[data-ref]").forEach(function (tr) { before[tr.dataset.ref] = true; });
+      swapFrom(window.location.href, ["#queue-wrap", "#queue-count"]).then(function () {
+        document.querySelectorAll("#queue tr[data-ref]").forEach(function (tr) {
+          if (!before[tr.dataset.ref]) tr.classList.add("flash-row");
+        });
+      });
+    }, 300);
+  }
+  function debounced(fn) {
+    var timer = null;
+    return function () { clearTimeout(timer); timer = setTimeout(fn, 400); };
+  }
+  if (config.dataset.swap) {
+    // Pages that list what events change (technicians' loads, the texts sent and received).
+    var selectors = config.dataset.swap.split(",");
+    document.addEventListener("console:event", debounced(function () { swapFrom(window.location.href, selectors); }));
   }
   if (config.dataset.page === "order") {
     document.addEventListener("console:event", function (e) {
       if (e.detail.reference !== config.dataset.ref) return;
       // Refresh what changed, keep the map and any text being typed in the actions.
-      swapFrom(window.location.pathname, ["#order-status", "#milestones", "#sms-thread", "#timeline"]);
+      swapFrom(window.location.pathname, ["#order-status", "#holder", "#offers", "#milestones", "#sms-thread", "#timeline", "#candidates"]);
     });
   }
 })();

@@ -11,21 +11,27 @@
   } else {
     el.classList.add("plain");
   }
-  map.fitBounds([[home[1], home[0]], [home[3], home[2]]]);
+  map.fitBounds([[home[1], home[0]], [home[3], home[2]]], { padding: [16, 16] });
 
   var orderUrl = el.dataset.orderUrl;
   var points = L.markerClusterGroup({ maxClusterRadius: 40, chunkedLoading: true });
   var grid = L.layerGroup(), techs = L.layerGroup(), sites = L.layerGroup();
   map.addLayer(points); map.addLayer(grid); map.addLayer(techs); map.addLayer(sites);
 
+  // Every word and time in the popup comes from the server, in the reader's language and the
+  // configured zone: the browser's own date format never shows.
+  function popup(p) {
+    var lines = ['<a href="' + orderUrl.replace("REF", encodeURIComponent(p.ref)) + '">' + esc(p.ref) + "</a> · " + esc(p.type_label)];
+    if (p.place) lines.push(esc(TEXT.place) + ": " + esc(p.place));
+    lines.push(esc(TEXT.status) + ": " + esc(p.status_label));
+    if (p.due_local) lines.push(esc(TEXT.due) + ": " + esc(p.due_local));
+    if (p.holder_label) lines.push(esc(TEXT.holder) + ": " + esc(p.holder_label));
+    return '<div class="map-popup">' + lines.join("<br>") + "</div>";
+  }
   function esc(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
 
   fetch(el.dataset.sitesUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-    L.geoJSON(data.areas, { style: { color: "#1f6feb", weight: 2, fillOpacity: 0.05 }, interactive: false }).addTo(map);
-    data.sites.forEach(function (s) {
-      L.marker([s.lat, s.lon], { icon: L.divIcon({ className: "site-icon " + s.kind, iconSize: [14, 14] }), title: s.name })
-        .bindTooltip(esc(s.name)).addTo(sites);
-    });
+    window.DispatchMap.context(map, data, { layer: sites });
   });
 
   var pending = null;
@@ -42,13 +48,12 @@
   function draw(data) {
     points.clearLayers(); grid.clearLayers(); techs.clearLayers();
     var orders = data.orders;
-    document.getElementById("map-count").textContent = orders.total + " " + TEXT.orders;
+    document.getElementById("map-count").textContent = orders.total + " " + (orders.total === 1 ? TEXT.order : TEXT.orders);
     if (orders.points) {
       points.addLayers(orders.points.map(function (p) {
         var m = L.circleMarker([p.lat, p.lon], { radius: 7, className: "order-marker st-" + p.state, weight: 2 });
         m.options.ref = p.ref;
-        m.bindPopup('<a href="' + orderUrl.replace("REF", encodeURIComponent(p.ref)) + '">' + esc(p.ref) + "</a><br>" +
-          esc(TEXT.status) + ": " + esc(p.status) + (p.due ? "<br>" + esc(TEXT.due) + ": " + esc(new Date(p.due).toLocaleString()) : ""));
+        m.bindPopup(popup(p));
         return m;
       }));
     } else {
@@ -60,7 +65,7 @@
       });
     }
     data.technicians.forEach(function (t) {
-      L.marker([t.lat, t.lon], { icon: L.divIcon({ className: "tech-icon " + t.duty, iconSize: [12, 12] }), title: t.name })
+      L.marker([t.lat, t.lon], { icon: L.divIcon({ className: "tech-icon " + t.duty, iconSize: [14, 14] }), title: t.name })
         .bindTooltip(esc(t.name)).addTo(techs);
     });
   }

@@ -76,6 +76,11 @@
         var li = document.createElement("li");
         li.className = "deadline"; li.dataset.milestone = m.name;
         li.textContent = m.label + ": " + (m.local || "—");
+        if (m.calendar_warning) {
+          var warn = document.createElement("span");
+          warn.className = "notice calendar-warning"; warn.textContent = " " + box.dataset.calendarWarning;
+          li.appendChild(warn);
+        }
         ul.appendChild(li);
       });
       out.appendChild(ul);
@@ -91,13 +96,15 @@
 
   var el = document.getElementById("phone-map");
   if (el && window.L) {
-    map = L.map(el, { maxZoom: 19 }).setView([32.52, 112.36], 12);
+    map = L.map(el, { maxZoom: 19 }).setView([32.52, 112.36], 9);
     if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); else el.classList.add("plain");
     if (el.dataset.areas) {
       getJSON(el.dataset.areas).then(function (data) {
         if (!data) return;
-        var outline = L.geoJSON(data.areas, { style: { color: "#1f6feb", weight: 1, fillOpacity: 0.05 }, interactive: false }).addTo(map);
-        if (!lat.value && outline.getBounds().isValid()) map.fitBounds(outline.getBounds());
+        // The organisation's own area: the county's outlines and depots, or the coach maker's
+        // network of service stations.
+        var area = window.DispatchMap.context(map, data);
+        if (!lat.value) window.DispatchMap.fit(map, area);
       });
     }
     map.on("click", function (ev) { pin(ev.latlng.lat, ev.latlng.lng, map.getZoom()); });

@@ -20,10 +20,9 @@
     latInput.value = latlng.lat.toFixed(6); lonInput.value = latlng.lng.toFixed(6);
   }
   fetch(el.dataset.areas, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-    var outline = L.geoJSON(data.areas, { style: { color: "#1f6feb", weight: 1, fillOpacity: 0.05 }, interactive: false }).addTo(map);
-    if (!placed && outline.getBounds().isValid()) map.fitBounds(outline.getBounds());
-    else if (!placed && data.sites.length) map.setView([data.sites[0].lat, data.sites[0].lon], 8);
+    var area = window.DispatchMap.context(map, data);
+    if (!placed) window.DispatchMap.fit(map, area);
   });
-  if (placed) { map.setView([lat, lon], 15); put([lat, lon]); } else { map.setView([32.52, 112.36], 12); }
+  if (placed) { map.setView([lat, lon], 15); put([lat, lon]); } else { map.setView([32.52, 112.36], 9); }
   map.on("click", function (ev) { if (latInput) { put(ev.latlng); fill(ev.latlng); } });
 })();

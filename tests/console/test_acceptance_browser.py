@@ -71,7 +71,7 @@ def test_phone_in_to_accepted_by_sms(browser, server, db, county, locale):  # no
     assert page.locator("#place-list option[value='汉桑路']").count() == 1
     address.press_sequentially(ADDRESS[2:], delay=50)  # the suggestion taken: the pin follows
     page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
-    page.locator("#phone-map .leaflet-marker-icon").wait_for()
+    page.locator("#phone-map .leaflet-marker-icon:not(.site-icon)").wait_for()
     page.click("#phone-form button[type=submit]")
     page.locator("#promised").wait_for()
     promised = page.locator("#tell-caller").inner_text()

@@ -117,7 +117,8 @@ def test_outbound_texts_of_the_org_newest_first_with_state_and_delivery(client, 
     auth.login("disp")
     first = client.get("/console/sms/simulator").get_data(as_text=True)
     assert first.index("newest ack") < first.index("offer number 34")
-    assert "delivered" in first and "another org&#39;s text" not in first and "another org" not in first
+    # The delivery status is shown by its label in the reader's language (Chinese here), not its code.
+    assert "已送达" in first and "another org&#39;s text" not in first and "another org" not in first
     assert "offer number 05" not in first  # on the second page
     second = client.get("/console/sms/simulator?page=2").get_data(as_text=True)
     assert "offer number 05" in second and "offer number 00" in second

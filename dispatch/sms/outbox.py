@@ -14,11 +14,13 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -223,9 +225,13 @@ def deliver_due(
         results = [_deliver_one(session, gateway, policy, worker, p) for p in pending]
     else:
         bind = session.get_bind()
+        # A give-up fires outbox_failed in the sending thread, and its reactions (the next
+        # technician, the alert) need the application: each thread works inside an app context
+        # of its own, and the reactions join the session that records the give-up.
+        app = current_app._get_current_object() if has_app_context() else None
 
         def deliver(p: _Pending) -> str:
-            with Session(bind=bind) as own:
+            with app.app_context() if app is not None else nullcontext(), Session(bind=bind) as own:
                 return _deliver_one(own, gateway, policy, worker, p)
 
         with ThreadPoolExecutor(threads, thread_name_prefix="outbox-send") as pool:

@@ -78,6 +78,10 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     limiter.init_app(app)
 
+    from dispatch.auth import sessions
+
+    sessions.init_app(app)
+
     from dispatch.sla import reactions
     from dispatch.sms import console_gateway, twilio_gateway  # noqa: F401  (register the backends)
 

@@ -74,7 +74,7 @@ def _http_error(exc: HTTPException):
     return _error(exc.code, message, errors if isinstance(errors, dict) else None)
 
 
-for _code in (400, 401, 403, 404, 405, 409, 415, 422, 429):
+for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429):
     blp.register_error_handler(_code, _http_error)
 
 

@@ -15,14 +15,14 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from dispatch import clock, signals
 from dispatch.db import claim, sqlite_writer
@@ -253,10 +253,17 @@ def _deliver_one(session: Session, gateway: Gateway, policy: OutboxPolicy, worke
     """Send (or find) one claimed message and record the outcome; the DeliveryReport field."""
     outcome: Callable[[OutboxMessage], None]
     try:
-        found = gateway.find_sent(p.outgoing, p.since) if p.lookup_first else None
+        found = gateway.find_sent(_with_known_ids(session, p.outgoing), p.since) if p.lookup_first else None
         if found:
-            _record_sent(session, p.outgoing.outbox_id, worker, found, None)
-            return "found"
+            if _record_sent(session, p.outgoing.outbox_id, worker, found, None, exclusive=True):
+                return "found"
+            # Recorded for another message in the meantime: not ours after all; look again.
+            outcome, result = (
+                _mark_uncertain("the provider id found belongs to another message", policy),
+                "retried",
+            )
+            _record(session, p.outgoing.outbox_id, worker, outcome)
+            return result
         sent = gateway.send(p.outgoing)
         _record_sent(session, p.outgoing.outbox_id, worker, sent.provider_id, sent.segments)
         return "sent"
@@ -289,11 +296,33 @@ def _record(session: Session, message_id: int, worker: str, outcome) -> None:
         sqlite_writer.reset(token)
 
 
+def _with_known_ids(session: Session, outgoing: OutgoingMessage) -> OutgoingMessage:
+    """``outgoing`` with the provider ids of the other messages of the same text to the same
+    number: a look-up must never take one of those for this message's send."""
+    known = session.scalars(
+        sa.select(OutboxMessage.provider_id).where(
+            OutboxMessage.recipient == outgoing.to,
+            OutboxMessage.body == outgoing.body,
+            OutboxMessage.id != outgoing.outbox_id,
+            OutboxMessage.provider_id.is_not(None),
+        )
+    ).all()
+    session.rollback()
+    return replace(outgoing, known_ids=frozenset(known))
+
+
 def _record_sent(
-    session: Session, message_id: int, worker: str, provider_id: str | None, segments: int | None
-) -> None:
+    session: Session,
+    message_id: int,
+    worker: str,
+    provider_id: str | None,
+    segments: int | None,
+    *,
+    exclusive: bool = False,
+) -> bool:
     """Record a hand-over in one guarded UPDATE (the common outcome, kept to one round trip):
-    only while this worker still holds the claim, as ``_record`` does."""
+    only while this worker still holds the claim, as ``_record`` does; with ``exclusive``, only
+    while no other message has ``provider_id``. Whether it was recorded."""
     values: dict[str, Any] = {
         "state": SendState.SENT,
         "provider_id": provider_id,
@@ -306,17 +335,20 @@ def _record_sent(
     token = sqlite_writer.set(True)
     try:
         session.rollback()
-        session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.state == SendState.SENDING,
-                OutboxMessage.claimed_by == worker,
-            )
-            .values(**values),
+        guard = [
+            OutboxMessage.id == message_id,
+            OutboxMessage.state == SendState.SENDING,
+            OutboxMessage.claimed_by == worker,
+        ]
+        if exclusive:
+            other = aliased(OutboxMessage)
+            guard.append(~sa.exists().where(other.provider_id == provider_id, other.id != message_id))
+        done = session.execute(
+            sa.update(OutboxMessage).where(*guard).values(**values),
             execution_options={"synchronize_session": False},
         )
         session.commit()
+        return done.rowcount == 1
     finally:
         sqlite_writer.reset(token)
 

@@ -8,18 +8,20 @@ a password change and an administrator's "sign out everywhere" bump the generati
 issued before no longer opens anything, on any device.
 
 A session also ends after ``[auth] session_idle_min`` minutes without a request and
-``[auth] session_max_h`` hours after the login, whatever happens in between.
+``[auth] session_max_h`` hours after the login, whatever happens in between. These count wall
+time (``time.time()``), not ``clock.now()``: the simulator and the tests move the business clock
+by days, and that must not sign anyone out.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from flask import Flask, current_app, g, session
 from flask_login import logout_user
 from sqlalchemy.orm import Session
 
-from dispatch import clock
 from dispatch.auth.models import User
 from dispatch.extensions import db, login_manager
 
@@ -49,10 +51,16 @@ def end_sessions(session_: Session, user: User) -> None:
 
 def start(user: User) -> None:
     """Stamp a new login's session with its start (the absolute lifetime counts from here)."""
-    now = clock.now().timestamp()
+    now = time.time()
     session[LOGIN_AT] = now
     session[SEEN_AT] = now
     session.permanent = True
+
+
+def forget(session_) -> None:
+    """Drop the login's timestamps from the cookie (the generation already ended it)."""
+    session_.pop(LOGIN_AT, None)
+    session_.pop(SEEN_AT, None)
 
 
 def init_app(app: Flask) -> None:
@@ -69,13 +77,12 @@ def init_app(app: Flask) -> None:
         # Decided from the cookie alone: no database read for a request that ends up static.
         if LOGIN_AT not in session:
             return
-        now = clock.now().timestamp()
+        now = time.time()
         idle_s = float(current_app.config["AUTH_SESSION_IDLE_MIN"]) * 60
         max_s = float(current_app.config["AUTH_SESSION_MAX_H"]) * 3600
         if now - session.get(SEEN_AT, 0) > idle_s or now - session[LOGIN_AT] > max_s:
             logout_user()
-            session.pop(LOGIN_AT, None)
-            session.pop(SEEN_AT, None)
+            forget(session)
             return
         if now - session.get(SEEN_AT, 0) >= SEEN_RESOLUTION_S:
             session[SEEN_AT] = now

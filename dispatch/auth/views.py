@@ -65,7 +65,6 @@ def login():
         elif user is not None and user.active and user.check_password(form.password.data):
             throttle.record_success(user)
             db.session.commit()
-            session.clear()  # nothing from before the login (a fixed session) carries over
             login_user(user)
             sessions.start(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -84,7 +83,7 @@ def logout():
         sessions.end_sessions(db.session, db.session.get(User, current_user.id))
         db.session.commit()
     logout_user()
-    session.clear()
+    sessions.forget(session)
     return redirect(url_for("auth.login"))
 
 
@@ -104,7 +103,6 @@ def change_password():
             user.set_password(form.new.data)
             sessions.end_sessions(db.session, user)  # every other device signs in again
             db.session.commit()
-            session.clear()
             login_user(user)
             sessions.start(user)
             flash(_("Password changed; your other sessions were signed out."), "info")

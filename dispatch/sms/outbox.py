@@ -252,21 +252,13 @@ class _Pending:
 def _deliver_one(session: Session, gateway: Gateway, policy: OutboxPolicy, worker: str, p: _Pending) -> str:
     """Send (or find) one claimed message and record the outcome; the DeliveryReport field."""
     outcome: Callable[[OutboxMessage], None]
+    # Only the provider's calls are inside the try: a failure to *record* a send (a lost
+    # database connection) must not be taken for a failed send and sent again. It propagates,
+    # the row stays "sending", and after the lease it is looked up before anything is resent.
+    outgoing = _with_known_ids(session, p.outgoing) if p.lookup_first else p.outgoing
     try:
-        found = gateway.find_sent(_with_known_ids(session, p.outgoing), p.since) if p.lookup_first else None
-        if found:
-            if _record_sent(session, p.outgoing.outbox_id, worker, found, None, exclusive=True):
-                return "found"
-            # Recorded for another message in the meantime: not ours after all; look again.
-            outcome, result = (
-                _mark_uncertain("the provider id found belongs to another message", policy),
-                "retried",
-            )
-            _record(session, p.outgoing.outbox_id, worker, outcome)
-            return result
-        sent = gateway.send(p.outgoing)
-        _record_sent(session, p.outgoing.outbox_id, worker, sent.provider_id, sent.segments)
-        return "sent"
+        found = gateway.find_sent(outgoing, p.since) if p.lookup_first else None
+        sent = None if found else gateway.send(outgoing)
     except GatewayTimeout as exc:
         outcome, result = _mark_uncertain(str(exc), policy), "retried"
     except GatewayError as exc:
@@ -277,6 +269,17 @@ def _deliver_one(session: Session, gateway: Gateway, policy: OutboxPolicy, worke
     except Exception as exc:  # a bug in a gateway must not lose the message
         log.exception("gateway %s crashed on outbox message %s", gateway.name, p.outgoing.outbox_id)
         outcome, result = _mark_retry(f"{type(exc).__name__}: {exc}", "crash", policy), "retried"
+    else:
+        if sent is not None:
+            _record_sent(session, p.outgoing.outbox_id, worker, sent.provider_id, sent.segments)
+            return "sent"
+        if _record_sent(session, p.outgoing.outbox_id, worker, found, None, exclusive=True):
+            return "found"
+        # Recorded for another message in the meantime: not ours after all; look again.
+        outcome, result = (
+            _mark_uncertain("the provider id found belongs to another message", policy),
+            "retried",
+        )
     _record(session, p.outgoing.outbox_id, worker, outcome)
     return result
 

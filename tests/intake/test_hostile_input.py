@@ -100,7 +100,10 @@ def test_the_calls_log_refuses_a_received_date_out_of_range(client, db, demo, wh
 def test_deeply_nested_json_is_refused_before_it_is_parsed(client, db, key):
     body = '{"service_code": "water_leak", "description": ' + "[" * 5000 + "]" * 5000 + "}"
     response = client.post(
-        "/api/v1/reports", data=body, content_type="application/json", headers={"X-API-Key": key}
+        "/api/v1/reports",
+        data=body,
+        content_type="application/json",
+        headers={"X-API-Key": key, "Accept-Language": "en"},
     )
     assert response.status_code == 400 and "nested" in response.get_json()["message"]
     shallow = json.dumps({"service_code": "water_leak", "lat": 32.534, "lon": 112.356, "description": "漏水"})

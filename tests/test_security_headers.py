@@ -48,3 +48,25 @@ def test_no_template_has_inline_script_or_handlers(repo_root):
         if handler.search(path.read_text()) or inline.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_a_view_marked_for_scans_takes_a_larger_body_than_the_rest(make_app):
+    from dispatch.security import large_upload
+
+    app = make_app(WEB_MAX_CONTENT_LENGTH=1000, WEB_MAX_UPLOAD_LENGTH=5000)
+
+    @large_upload
+    def scan():
+        from flask import request
+
+        return str(len(request.get_data()))
+
+    app.add_url_rule("/scan-test", "scan_test", scan, methods=["POST"])
+    app.add_url_rule("/plain-test", "plain_test", lambda: "ok", methods=["POST"])
+    client = app.test_client()
+    body = b"x" * 3000
+    assert client.post("/scan-test", data=body, content_type="application/octet-stream").get_data() == b"3000"
+    assert (
+        client.post("/plain-test", data=body, content_type="application/x-www-form-urlencoded").status_code
+        == 413
+    )

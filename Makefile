@@ -11,13 +11,19 @@ PRISM := .cache/prism/node_modules/.bin/prism
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard dispatch/translations/*/LC_MESSAGES/messages.po))
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format translations extract-messages prism screenshots clean
+.PHONY: run test lint format translations extract-messages prism screenshots fuzz clean
 
 run: $(RUN_STAMP) $(CATALOGS)
 	$(BIN)/dispatch serve
 
 test: $(DEV_STAMP) $(CATALOGS) prism
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzzers of tests/fuzz at a size for a long hunt (the suite runs them with 20 examples
+# each); FUZZ_EXAMPLES and FUZZ_RANDOM=1 (new examples on every run) can be changed.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(DEV_STAMP) $(CATALOGS)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider --timeout=0 $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -28,7 +28,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(values)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.instance_secret_key()
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in app.config:
+        from dispatch.db import engine_options
+
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+            app.config, app.config["SQLALCHEMY_DATABASE_URI"]
+        )
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(settings.ROOT / "dispatch" / "translations")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("DEFAULT_LOCALE", "zh_Hans_CN"))
@@ -98,6 +103,13 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     limiter.init_app(app)
+
+    from dispatch import input_guard, security
+    from dispatch.auth import sessions
+
+    security.init_app(app)
+    input_guard.init_app(app)
+    sessions.init_app(app)
 
     from dispatch.sla import reactions
     from dispatch.sms import console_gateway, twilio_gateway  # noqa: F401  (register the backends)

@@ -142,6 +142,62 @@ def user_create(username, role, org_code, full_name, language, password) -> None
     click.echo(f"User {username} created ({role}, {org_code}).")
 
 
+def _named_user(username: str):
+    import sqlalchemy as sa
+
+    from dispatch.auth.models import User
+
+    found = db.session.scalar(sa.select(User).where(User.username == username))
+    if found is None:
+        raise click.ClickException(f"No user named {username!r}.")
+    return found
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def user_password(username, password) -> None:
+    """Set a user's password; every session of the user ends."""
+    from dispatch.auth.sessions import end_sessions
+
+    if len(password) < 8:
+        raise click.ClickException("A password needs at least 8 characters.")
+    found = _named_user(username)
+    found.set_password(password)
+    end_sessions(db.session, found)
+    db.session.commit()
+    click.echo(f"Password of {username} changed; its sessions are signed out.")
+
+
+@user.command("signout")
+@click.argument("username")
+@with_appcontext
+def user_signout(username) -> None:
+    """Sign a user out everywhere (and lift a login lockout)."""
+    from dispatch.auth.sessions import end_sessions
+    from dispatch.auth.throttle import record_success
+
+    found = _named_user(username)
+    end_sessions(db.session, found)
+    record_success(found)
+    db.session.commit()
+    click.echo(f"{username} is signed out everywhere.")
+
+
+@user.command("failed-logins")
+@click.option("--limit", default=50, show_default=True)
+@with_appcontext
+def user_failed_logins(limit) -> None:
+    """The latest failed logins, newest first: time, username, address, reason."""
+    from dispatch import clock
+    from dispatch.auth.throttle import recent_failures
+
+    for row in recent_failures(db.session, limit=limit):
+        at = clock.local(row.at).isoformat(timespec="seconds")
+        click.echo(f"{at}\t{row.username}\t{row.remote_addr or '-'}\t{row.reason}")
+
+
 @click.group("apikey")
 def apikey() -> None:
     """Manage API keys (the JSON API's X-API-Key and Open311's api_key)."""

@@ -45,9 +45,26 @@ def aware(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
+#: Dates outside these years are refused wherever they come in: nothing this system plans lies
+#: there, and near the ends of Python's calendar a change of zone overflows.
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+class DateOutOfRange(ValueError):
+    """A date before MIN_YEAR or after MAX_YEAR."""
+
+
+def check_range(dt: datetime) -> datetime:
+    """``dt`` itself when its year lies within MIN_YEAR–MAX_YEAR; DateOutOfRange otherwise."""
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise DateOutOfRange(f"dates must lie between {MIN_YEAR} and {MAX_YEAR}")
+    return dt
+
+
 def parse(text: str) -> datetime:
-    """ISO 8601; without an offset it is read in the configured zone. Raises ValueError."""
-    return aware(datetime.fromisoformat(text.strip()))
+    """ISO 8601; without an offset it is read in the configured zone. Raises ValueError (also
+    DateOutOfRange for a year outside MIN_YEAR–MAX_YEAR)."""
+    return aware(check_range(datetime.fromisoformat(text.strip())))
 
 
 def freeze(at: datetime) -> None:

@@ -55,6 +55,26 @@ class Base(DeclarativeBase):
 sqlite_writer: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_writer", default=False)
 
 
+def engine_options(config: dict[str, Any], uri: str) -> dict[str, Any]:
+    """Engine options from ``[db]``: connect, pool and (PostgreSQL) statement timeouts and TCP
+    keepalives, so that a database that stops answering fails requests instead of hanging them."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if not uri.startswith("postgresql"):
+        return options
+    statement_ms = int(float(config.get("DB_STATEMENT_TIMEOUT_S", 30)) * 1000)
+    idle_s = int(config.get("DB_KEEPALIVE_IDLE_S", 30))
+    options["pool_timeout"] = float(config.get("DB_POOL_TIMEOUT_S", 10))
+    options["connect_args"] = {
+        "connect_timeout": max(1, round(float(config.get("DB_CONNECT_TIMEOUT_S", 5)))),
+        "options": f"-c statement_timeout={statement_ms}",
+        "keepalives": 1,
+        "keepalives_idle": idle_s,
+        "keepalives_interval": max(1, idle_s // 3),
+        "keepalives_count": 3,
+    }
+    return options
+
+
 def tune_engine(engine: Engine) -> None:
     """SQLite: WAL, a busy timeout, foreign keys on, and transactions we begin ourselves."""
     if engine.dialect.name != "sqlite":

@@ -66,6 +66,7 @@ def register(app: Flask) -> None:
         (403, _l("You do not have access to this page.")),
         (404, _l("Not found.")),
         (405, _l("Method not allowed.")),
+        (413, _l("What was sent is too large.")),
         (429, _l("Too many requests; please wait a moment.")),
         (500, _l("Something went wrong on our side. Nothing was saved.")),
     ):

@@ -96,6 +96,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # A migration may rewrite a large table: the application's statement timeout is
+            # not for it.
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()  # the setting stays for the session; alembic begins its own
         context.configure(
             connection=connection, target_metadata=get_metadata(), render_item=render_item, **conf_args
         )

@@ -57,8 +57,17 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    #: Bumped by logout, a password change and "sign out everywhere": a session cookie carrying
+    #: an older number no longer opens anything.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Failed logins in a row (the per-account throttle) and until when logins are refused.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    login_locked_until: Mapped[datetime | None]
 
     org: Mapped[Organisation] = relationship()
+
+    def get_id(self) -> str:  # Flask-Login: the session names the user *and* the generation
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in

@@ -99,7 +99,9 @@ def _fill(session, orders: int, technicians: int, rng: random.Random) -> int:
         )
     session.execute(sa.insert(WorkOrder), rows)
     ids = session.execute(
-        sa.select(WorkOrder.id, WorkOrder.reported_at).where(WorkOrder.org_id == org.id)
+        sa.select(WorkOrder.id, WorkOrder.reported_at).where(
+            WorkOrder.org_id == org.id, WorkOrder.reference.like("WO-BENCH-%")
+        )
     ).all()
     milestones, events = [], []
     for order_id, reported_at in ids:

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
+from dispatch import clock
 from dispatch.console.actions import OrderAction, in_progress, register
 from dispatch.console.assign_actions import _back, _checked, _run
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
@@ -59,7 +60,7 @@ def set_deadline(reference: str):
     if order is None:
         return _back(reference)
     try:
-        due_at = datetime.fromisoformat(form.due_at.data)
+        due_at = clock.check_range(datetime.fromisoformat(form.due_at.data))
     except ValueError:
         flash(_("Give the new deadline as a date and time."), "error")
         return _back(reference)

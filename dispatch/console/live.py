@@ -9,8 +9,10 @@ Every timeline event (``signals.order_event``) wakes the streams once its transa
 - on SQLite, from other processes (``dispatch worker``), by a light poll of the event table.
 
 A wake-up carries nothing: each stream then reads the events after the last one it sent, of its
-own organisation only, from the database. So a missed wake-up delays an update by one poll and
-never leaks another organisation's data; ``Last-Event-ID`` resumes a dropped connection.
+own organisation only, from the database — in commit order (``Event.seq``), never by id: on
+PostgreSQL an event with a lower id can commit after a higher one was sent. So a missed wake-up
+delays an update by one poll and never leaks another organisation's data; ``Last-Event-ID``
+resumes a dropped connection.
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ class LiveEvent:
 def last_event_id(session: Session, org_id: int) -> int:
     return (
         session.scalar(
-            sa.select(sa.func.max(Event.id))
+            sa.select(sa.func.max(Event.seq))
             .join(WorkOrder, WorkOrder.id == Event.order_id)
             .where(WorkOrder.org_id == org_id)
         )
@@ -144,12 +146,20 @@ def last_event_id(session: Session, org_id: int) -> int:
 def events_after(
     session: Session, org_id: int, after_id: int, emergency_types: frozenset[str], limit: int = 200
 ) -> list[LiveEvent]:
-    """The organisation's timeline events after ``after_id``, oldest first."""
+    """The organisation's timeline events committed after ``after_id`` (a commit-order number,
+    ``Event.seq``), in commit order; each ``LiveEvent.id`` is that number."""
     rows = session.execute(
-        sa.select(Event.id, Event.kind, Event.at, WorkOrder.reference, WorkOrder.status, WorkOrder.type_code)
+        sa.select(
+            Event.seq.label("id"),
+            Event.kind,
+            Event.at,
+            WorkOrder.reference,
+            WorkOrder.status,
+            WorkOrder.type_code,
+        )
         .join(WorkOrder, WorkOrder.id == Event.order_id)
-        .where(Event.id > after_id, WorkOrder.org_id == org_id)
-        .order_by(Event.id)
+        .where(Event.seq > after_id, WorkOrder.org_id == org_id)
+        .order_by(Event.seq)
         .limit(limit)
     ).all()
     return [

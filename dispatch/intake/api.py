@@ -74,7 +74,7 @@ def _http_error(exc: HTTPException):
     return _error(exc.code, message, errors if isinstance(errors, dict) else None)
 
 
-for _code in (400, 401, 403, 404, 405, 409, 415, 422, 429):
+for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429):
     blp.register_error_handler(_code, _http_error)
 
 
@@ -151,7 +151,23 @@ def _stored(key: ApiKey, idempotency_key: str) -> IdempotentPost | None:
     422, schema=ErrorOut, description="Invalid body, or Idempotency-Key reused with another body"
 )
 @blp.alt_response(429, schema=ErrorOut, description="Too many requests")
-@blp.doc(security=SECURITY, parameters=[IDEMPOTENCY_HEADER])
+@blp.doc(
+    security=SECURITY,
+    parameters=[IDEMPOTENCY_HEADER],
+    operationId="createReport",
+    # An OpenAPI link: the reference answered is the one to read the report back with (clients
+    # and stateful testers follow it).
+    responses={
+        "201": {
+            "links": {
+                "ReadReport": {
+                    "operationId": "readReport",
+                    "parameters": {"reference": "$response.body#/reference"},
+                }
+            }
+        }
+    },
+)
 @limiter.limit(_api_limit)
 def create_report(data: dict):
     """Take a report in: placed, given its deadlines, acknowledged once."""
@@ -212,7 +228,7 @@ def create_report(data: dict):
 @blp.response(200, ReportOut)
 @blp.alt_response(401, schema=ErrorOut, description="Missing, unknown or revoked X-API-Key")
 @blp.alt_response(404, schema=ErrorOut, description="No such report in the key's organisation")
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, operationId="readReport")
 def read_report(reference: str):
     """A report of the key's organisation, with its status, place, deadlines and acknowledgement."""
     key = _api_key()

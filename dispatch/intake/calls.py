@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -13,6 +13,9 @@ from dispatch.intake.models import CallLog, LogKind
 from dispatch.intake.phones import BadPhone, parse_optional
 from dispatch.intake.text import _
 from dispatch.orders.models import WorkOrder
+
+#: A received time ahead of the clock by more than this is a typing error (clocks drift a little).
+FUTURE_TOLERANCE = timedelta(hours=1)
 
 
 def log_entry(
@@ -34,6 +37,19 @@ def log_entry(
     is kept as written (a letter may give an extension or an office number). Flushes."""
     if not correspondent.strip() or not subject.strip():
         raise DomainError(_("Who it is from and what it is about are both needed."))
+    if received_at is not None:
+        try:
+            clock.check_range(received_at)
+        except clock.DateOutOfRange:
+            raise DomainError(
+                _(
+                    "The date received must lie between %(first)s and %(last)s.",
+                    first=clock.MIN_YEAR,
+                    last=clock.MAX_YEAR,
+                )
+            ) from None
+        if clock.aware(received_at) > clock.now() + FUTURE_TOLERANCE:
+            raise DomainError(_("The date received cannot be in the future."))
     stored_phone = phone.strip() if phone else None
     if stored_phone and config is not None:
         try:

@@ -12,12 +12,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import get_locale
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
 
 from dispatch import clock
 from dispatch.auth.models import Organisation
@@ -33,6 +35,7 @@ from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import promised, rulebook
 from dispatch.web import commit
 
+log = logging.getLogger(__name__)
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)
 
@@ -78,14 +81,40 @@ class Open311Error(Exception):
 @bp.errorhandler(Open311Error)
 def _open311_error(exc: Open311Error):
     db.session.rollback()
-    return fmt_.errors(exc.http_status, exc.descriptions, (request.view_args or {}).get("fmt", "xml"))
+    return fmt_.errors(exc.http_status, exc.descriptions, _fmt())
 
 
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
     db.session.rollback()
     status = exc.status if exc.status in (400, 403, 404) else 400
-    return fmt_.errors(status, [exc.message], (request.view_args or {}).get("fmt", "xml"))
+    return fmt_.errors(status, [exc.message], _fmt())
+
+
+def _http_error(exc: HTTPException):
+    # Bad input refused before the view ran (NUL, not UTF-8, too large), a wrong method, a
+    # rate limit: the specification's error list too, never the console's HTML page.
+    db.session.rollback()
+    return fmt_.errors(exc.code or 400, [exc.description or exc.name], _fmt())
+
+
+def _unexpected(exc):
+    log.error("Open311: unexpected error", exc_info=getattr(exc, "original_exception", None) or exc)
+    db.session.rollback()
+    return fmt_.errors(500, ["internal error; nothing was saved"], _fmt())
+
+
+# By code: the application's own handlers for these codes would otherwise answer in HTML.
+for _code in (400, 401, 403, 404, 405, 413, 415, 429):
+    bp.register_error_handler(_code, _http_error)
+bp.register_error_handler(500, _unexpected)
+
+
+def _fmt() -> str:
+    fmt = (request.view_args or {}).get("fmt")
+    if fmt in ("xml", "json"):
+        return fmt
+    return "json" if request.path.endswith(".json") else "xml"
 
 
 def _zh() -> bool:
@@ -270,6 +299,8 @@ def _date(name: str):
         return None
     try:
         return clock.parse(raw.replace("Z", "+00:00"))
+    except clock.DateOutOfRange as exc:
+        raise Open311Error(400, f"{name}: {exc}") from None
     except ValueError:
         raise Open311Error(400, f"{name} must be a date-time (ISO 8601)") from None
 

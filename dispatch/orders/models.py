@@ -149,6 +149,9 @@ class Event(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=clock.now)
+    #: Its place in commit order (dispatch/orders/commit_order.py); None until its transaction
+    #: commits. Readers that follow the timeline resume by this number, never by ``id``.
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
 
     order: Mapped[WorkOrder] = relationship(back_populates="events")
     actor_user = relationship("User")

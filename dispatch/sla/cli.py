@@ -9,6 +9,7 @@ station for vehicle types) come from config/service_area.geojson, as for a real 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import click
@@ -29,17 +30,37 @@ def sla() -> None:
 def _at(_ctx, _param, value: str):
     try:
         return clock.parse(value)
+    except clock.DateOutOfRange as exc:
+        raise click.BadParameter(f"{value!r}: {exc}") from None
     except ValueError:
         raise click.BadParameter(f"not an ISO 8601 time: {value!r}") from None
+
+
+def _finite(_ctx, _param, value: float | None):
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter("must be a finite number")
+    return value
 
 
 @sla.command("explain")
 @click.argument("type_code", metavar="TYPE")
 @click.option("--at", "at", required=True, callback=_at, help="Report time, ISO 8601 (no offset: local).")
-@click.option("--lat", type=click.FloatRange(-90, 90), default=None, help="Latitude (WGS-84) of the report.")
-@click.option("--lon", type=click.FloatRange(-180, 180), default=None, help="Longitude (WGS-84).")
 @click.option(
-    "--distance-km", type=click.FloatRange(min=0), default=None, help="Distance to the nearest site."
+    "--lat",
+    type=click.FloatRange(-90, 90),
+    default=None,
+    callback=_finite,
+    help="Latitude (WGS-84) of the report.",
+)
+@click.option(
+    "--lon", type=click.FloatRange(-180, 180), default=None, callback=_finite, help="Longitude (WGS-84)."
+)
+@click.option(
+    "--distance-km",
+    type=click.FloatRange(min=0),
+    default=None,
+    callback=_finite,
+    help="Distance to the nearest site.",
 )
 @click.option("--zone", type=click.Choice(ZONES), default=None)
 @click.option("--severity", type=click.Choice(SEVERITIES), default=None)

@@ -27,6 +27,9 @@ class OutgoingMessage:
     #: For template-based providers: the template key and its parameters.
     template: str | None = None
     params: Mapping[str, str] = field(default_factory=dict)
+    #: Provider ids already recorded for *other* outbox messages (set for a look-up before a
+    #: resend): two identical texts to one number must never be taken for each other's send.
+    known_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class Gateway(abc.ABC):
 
     def find_sent(self, message: OutgoingMessage, since: datetime) -> str | None:
         """The provider id of ``message`` if the provider already has it (sent at or after
-        ``since``), else None. Used after a timeout; a gateway that cannot look up says None."""
+        ``since``, and not one of ``message.known_ids``), else None. Used after a timeout; a
+        gateway that cannot look up says None."""
         return None
 
 

@@ -14,13 +14,15 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from dispatch import clock, signals
 from dispatch.db import claim, sqlite_writer
@@ -271,9 +273,13 @@ def deliver_due(
         results = [_deliver_one(session, gateway, policy, worker, p) for p in pending]
     else:
         bind = session.get_bind()
+        # A give-up fires outbox_failed in the sending thread, and its reactions (the next
+        # technician, the alert) need the application: each thread works inside an app context
+        # of its own, and the reactions join the session that records the give-up.
+        app = current_app._get_current_object() if has_app_context() else None
 
         def deliver(p: _Pending) -> str:
-            with Session(bind=bind) as own:
+            with app.app_context() if app is not None else nullcontext(), Session(bind=bind) as own:
                 return _deliver_one(own, gateway, policy, worker, p)
 
         with ThreadPoolExecutor(threads, thread_name_prefix="outbox-send") as pool:
@@ -294,14 +300,13 @@ class _Pending:
 def _deliver_one(session: Session, gateway: Gateway, policy: OutboxPolicy, worker: str, p: _Pending) -> str:
     """Send (or find) one claimed message and record the outcome; the DeliveryReport field."""
     outcome: Callable[[OutboxMessage], None]
+    # Only the provider's calls are inside the try: a failure to *record* a send (a lost
+    # database connection) must not be taken for a failed send and sent again. It propagates,
+    # the row stays "sending", and after the lease it is looked up before anything is resent.
+    outgoing = _with_known_ids(session, p.outgoing) if p.lookup_first else p.outgoing
     try:
-        found = gateway.find_sent(p.outgoing, p.since) if p.lookup_first else None
-        if found:
-            _record_sent(session, p.outgoing.outbox_id, worker, found, None)
-            return "found"
-        sent = gateway.send(p.outgoing)
-        _record_sent(session, p.outgoing.outbox_id, worker, sent.provider_id, sent.segments)
-        return "sent"
+        found = gateway.find_sent(outgoing, p.since) if p.lookup_first else None
+        sent = None if found else gateway.send(outgoing)
     except GatewayTimeout as exc:
         outcome, result = _mark_uncertain(str(exc), policy), "retried"
     except GatewayError as exc:
@@ -312,6 +317,17 @@ def _deliver_one(session: Session, gateway: Gateway, policy: OutboxPolicy, worke
     except Exception as exc:  # a bug in a gateway must not lose the message
         log.exception("gateway %s crashed on outbox message %s", gateway.name, p.outgoing.outbox_id)
         outcome, result = _mark_retry(f"{type(exc).__name__}: {exc}", "crash", policy), "retried"
+    else:
+        if sent is not None:
+            _record_sent(session, p.outgoing.outbox_id, worker, sent.provider_id, sent.segments)
+            return "sent"
+        if _record_sent(session, p.outgoing.outbox_id, worker, found, None, exclusive=True):
+            return "found"
+        # Recorded for another message in the meantime: not ours after all; look again.
+        outcome, result = (
+            _mark_uncertain("the provider id found belongs to another message", policy),
+            "retried",
+        )
     _record(session, p.outgoing.outbox_id, worker, outcome)
     return result
 
@@ -331,11 +347,33 @@ def _record(session: Session, message_id: int, worker: str, outcome) -> None:
         sqlite_writer.reset(token)
 
 
+def _with_known_ids(session: Session, outgoing: OutgoingMessage) -> OutgoingMessage:
+    """``outgoing`` with the provider ids of the other messages of the same text to the same
+    number: a look-up must never take one of those for this message's send."""
+    known = session.scalars(
+        sa.select(OutboxMessage.provider_id).where(
+            OutboxMessage.recipient == outgoing.to,
+            OutboxMessage.body == outgoing.body,
+            OutboxMessage.id != outgoing.outbox_id,
+            OutboxMessage.provider_id.is_not(None),
+        )
+    ).all()
+    session.rollback()
+    return replace(outgoing, known_ids=frozenset(known))
+
+
 def _record_sent(
-    session: Session, message_id: int, worker: str, provider_id: str | None, segments: int | None
-) -> None:
+    session: Session,
+    message_id: int,
+    worker: str,
+    provider_id: str | None,
+    segments: int | None,
+    *,
+    exclusive: bool = False,
+) -> bool:
     """Record a hand-over in one guarded UPDATE (the common outcome, kept to one round trip):
-    only while this worker still holds the claim, as ``_record`` does."""
+    only while this worker still holds the claim, as ``_record`` does; with ``exclusive``, only
+    while no other message has ``provider_id``. Whether it was recorded."""
     values: dict[str, Any] = {
         "state": SendState.SENT,
         "provider_id": provider_id,
@@ -348,17 +386,20 @@ def _record_sent(
     token = sqlite_writer.set(True)
     try:
         session.rollback()
-        session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.state == SendState.SENDING,
-                OutboxMessage.claimed_by == worker,
-            )
-            .values(**values),
+        guard = [
+            OutboxMessage.id == message_id,
+            OutboxMessage.state == SendState.SENDING,
+            OutboxMessage.claimed_by == worker,
+        ]
+        if exclusive:
+            other = aliased(OutboxMessage)
+            guard.append(~sa.exists().where(other.provider_id == provider_id, other.id != message_id))
+        done = session.execute(
+            sa.update(OutboxMessage).where(*guard).values(**values),
             execution_options={"synchronize_session": False},
         )
         session.commit()
+        return done.rowcount == 1
     finally:
         sqlite_writer.reset(token)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -136,15 +136,24 @@ class TwilioGateway(Gateway):
         since_utc = clock.aware(since).replace(microsecond=0)
         with _mapped_errors("look up"):
             candidates = self.client.messages.list(to=message.to, date_sent_after=since_utc, limit=200)
-        for candidate in candidates:
+        # Oldest first (Twilio lists newest first; within one second its order is kept,
+        # reversed): of two identical texts queued together, the first one sent is the first
+        # one queued. A sid already recorded for another message is never ours.
+        oldest_first = list(candidates)[::-1]
+        oldest_first.sort(key=_created)
+        for candidate in oldest_first:
             created_at = candidate.date_created or candidate.date_sent
             # The same text may have gone to the same number before (a repeated reminder):
             # only a message created after our attempt started can be ours.
             if created_at is not None and created_at < since_utc:
                 continue
-            if candidate.body == message.body:
+            if candidate.body == message.body and candidate.sid not in message.known_ids:
                 return candidate.sid
         return None
+
+
+def _created(candidate) -> datetime:
+    return candidate.date_created or candidate.date_sent or datetime.max.replace(tzinfo=UTC)
 
 
 @contextmanager

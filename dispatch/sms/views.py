@@ -55,12 +55,18 @@ def twiml(reply: str | None) -> Response:
     return Response(body, status=200, mimetype="text/xml")
 
 
+def _clean(form) -> dict[str, str]:
+    """The webhook's fields without NUL: PostgreSQL text cannot hold it, and nothing a handset or
+    Twilio sends needs it. (The signature was checked on the fields as they came.)"""
+    return {key: value.replace("\x00", "") for key, value in form.items()}
+
+
 @bp.post("/inbound")
 def inbound_sms():
     """Store the text, act on it once, and answer with the reply (the same one to a retry)."""
     if not signature_valid():
         abort(403)
-    form = request.form
+    form = _clean(request.form)
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     sender = form.get("From") or ""
     recipient = form.get("To") or None
@@ -68,8 +74,7 @@ def inbound_sms():
         return jsonify(error="MessageSid and From are required"), 400
     if recipient and len(recipient) > _MAX_NUMBER:
         recipient = None
-    # PostgreSQL text cannot hold NUL; nothing a handset sends needs it.
-    body = (form.get("Body") or "").replace("\x00", "")
+    body = form.get("Body") or ""
     message = inbound.receive(db.session, provider_id=sid, sender=sender, recipient=recipient, body=body)
     return twiml(message.reply)
 
@@ -80,7 +85,7 @@ def status_callback():
     Twilio would only retry them."""
     if not signature_valid():
         abort(403)
-    form = request.form
+    form = _clean(request.form)
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     status = form.get("MessageStatus") or form.get("SmsStatus") or ""
     outcome = delivery.record_status(db.session, sid[:_MAX_SID], status, form.get("ErrorCode") or None)

@@ -119,13 +119,15 @@ def _pending(db, order) -> Offer | None:
 
 
 def _phone_in_leak(page, server, phone: str, said: str) -> None:
+    from playwright.sync_api import expect
+
     page.goto(f"{server}/intake/phone")
     page.select_option("select[name=type_code]", "water_leak")
     page.fill("input[name=reporter_phone]", phone)
     page.fill("textarea[name=description]", said)
     address = page.locator("input[name=address]")
     address.press_sequentially(ADDRESS, delay=40)
-    page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
+    expect(page.locator("input[name=lat]")).not_to_have_value("")
     page.click("#phone-form button[type=submit]")
     page.locator("#tell-caller").wait_for()
 
@@ -150,6 +152,8 @@ def _vins(db, org) -> tuple[Customer, Customer]:
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_the_first_day_again(browser, server, db, demo, locale):  # noqa: F811, C901
+    from playwright.sync_api import expect
+
     zh = locale == "zh-CN"
     county = demo.xinye
     needs_backend: list[str] = []
@@ -246,7 +250,7 @@ def test_the_first_day_again(browser, server, db, demo, locale):  # noqa: F811, 
         page.fill("input[name=reporter_phone]", "13912345678")
         page.fill("textarea[name=description]", "车门关不上")
         page.locator("input[name=account]").press_sequentially(coach.account, delay=20)
-        page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
+        expect(page.locator("input[name=lat]")).not_to_have_value("")
         page.wait_for_load_state("networkidle")
         preview = {
             li.get_attribute("data-milestone"): li.inner_text()

@@ -237,3 +237,19 @@ def test_a_forged_status_callback_is_refused(hook, db):
     )
     assert response.status_code == 403
     assert _reloaded(db, message.id).delivery_status is None
+
+
+@pytest.mark.parametrize("field", ["From", "To", "Body", "MessageSid"])
+def test_a_nul_in_any_field_of_a_signed_webhook_is_stripped_never_a_500(hook, db, field):
+    params = {
+        "MessageSid": "SM" + "0" * 31 + "7",
+        "From": "+8613912345678",
+        "To": "+8637766221750",
+        "Body": "漏水",
+    }
+    params[field] = params[field][:-1] + "\x00" + params[field][-1]
+    signed = signed_post("/sms/inbound", params, DEFAULT_AUTH_TOKEN, public_url=INBOUND_URL)
+    assert hook.post(signed.url, data=signed.data, headers=signed.headers).status_code == 200
+    receipt = {"MessageSid": params["MessageSid"], "MessageStatus": "deli\x00vered"}
+    signed = signed_post("/sms/status", receipt, DEFAULT_AUTH_TOKEN, public_url=STATUS_URL)
+    assert hook.post(signed.url, data=signed.data, headers=signed.headers).status_code == 204

@@ -83,6 +83,10 @@ def register_extensions(app: Flask) -> None:
 
     reactions.connect()
 
+    from dispatch.parts import hooks as parts_hooks
+
+    parts_hooks.connect()
+
 
 def register_blueprints(app: Flask) -> None:
     from dispatch.auth.views import bp as auth_bp

@@ -15,3 +15,11 @@ from dispatch.reports.models import ReportLink, ServiceReport, ServiceReportPart
 from dispatch.sla.models import DueChange  # noqa: F401
 from dispatch.sms.alerts import DeliveryAlert  # noqa: F401
 from dispatch.sms.models import InboundMessage, OutboxMessage  # noqa: F401
+from dispatch.parts.models import DocumentLine, Part, PartDocument, StockLocation, StockMove  # noqa: F401
+from dispatch.parts.returns_models import (  # noqa: F401
+    ExpectedReturn,
+    MonthClose,
+    ReturnedPart,
+    SupplierClaim,
+    SupplierClaimLine,
+)

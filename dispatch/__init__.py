@@ -103,6 +103,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_simulator_bp)
     app.register_blueprint(sla_bp)
 
+    from dispatch.warehouse.views import bp as warehouse_bp
+
+    app.register_blueprint(warehouse_bp)
+
     from dispatch.intake import init_app as init_intake
 
     init_intake(app)

@@ -11,10 +11,6 @@ from dispatch.geo.models import Customer, Depot  # noqa: F401
 from dispatch.heartbeat import WorkerHeartbeat  # noqa: F401
 from dispatch.intake.models import CallLog, IdempotentPost, ReportIntake, ScheduledWork  # noqa: F401
 from dispatch.orders.models import Event, Milestone, ReferenceCounter, WorkOrder  # noqa: F401
-from dispatch.reports.models import ReportLink, ServiceReport, ServiceReportPart, ServiceReportSignature  # noqa: F401
-from dispatch.sla.models import DueChange  # noqa: F401
-from dispatch.sms.alerts import DeliveryAlert  # noqa: F401
-from dispatch.sms.models import InboundMessage, OutboxMessage  # noqa: F401
 from dispatch.parts.models import DocumentLine, Part, PartDocument, StockLocation, StockMove  # noqa: F401
 from dispatch.parts.returns_models import (  # noqa: F401
     ExpectedReturn,
@@ -23,3 +19,7 @@ from dispatch.parts.returns_models import (  # noqa: F401
     SupplierClaim,
     SupplierClaimLine,
 )
+from dispatch.reports.models import ReportLink, ServiceReport, ServiceReportPart, ServiceReportSignature  # noqa: F401
+from dispatch.sla.models import DueChange  # noqa: F401
+from dispatch.sms.alerts import DeliveryAlert  # noqa: F401
+from dispatch.sms.models import InboundMessage, OutboxMessage  # noqa: F401

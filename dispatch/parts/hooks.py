@@ -60,3 +60,6 @@ def connect() -> None:
     signals.report_submitted.connect(on_report_submitted, weak=False)
     signals.report_voided.connect(on_report_voided, weak=False)
     jobs.report_state = current_report_state
+    from dispatch.parts import sms
+
+    sms.connect()

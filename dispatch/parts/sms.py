@@ -54,7 +54,8 @@ def request_parts(ctx: Context, command: Command):
     van = locations.of_technician(ctx.session, ctx.tech)
     return fit_two_segments(
         _(
-            "Job %(code)s: asked for %(part)s x%(qty)s (%(number)s), waiting for approval. On your van: %(have)s."
+            "Job %(code)s: asked for %(part)s x%(qty)s (%(number)s), waiting for approval. "
+            "On your van: %(have)s."
         )
         % {
             "code": order.job_code,

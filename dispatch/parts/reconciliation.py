@@ -49,8 +49,8 @@ class Line:
     written_off: int = 0
     sent_back: int = 0
     #: Filled by ``month``: the order, the part, the technician or station.
-    order: WorkOrder | None = None
-    part: Part | None = None
+    order: OrderRef | None = None
+    part: PartRef | None = None
     technician: Technician | None = None
     discrepancies: list[str] = field(default_factory=list)
 
@@ -63,13 +63,34 @@ class Line:
 class Discrepancy:
     kind: str  #: old_part_late, quantity_mismatch, unexpected_return, serial_mismatch, van_closed_job
     since: datetime
-    work_order: WorkOrder | None
-    part: Part | None
+    work_order: OrderRef | WorkOrder | None
+    part: PartRef | Part | None
     detail: str = ""
     document: PartDocument | None = None
 
     def age_days(self, now: datetime) -> int:
         return max(0, (now - self.since) // timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    """What a reconciliation line needs of its work order (rows, not mapped objects: a month can
+    hold tens of thousands of lines)."""
+
+    id: int
+    reference: str
+    assignee_id: int | None
+
+
+@dataclass(frozen=True)
+class PartRef:
+    id: int
+    number: str
+    name_zh: str
+    name_en: str
+
+    def name(self, locale: str) -> str:
+        return self.name_zh if locale.startswith("zh") else self.name_en
 
 
 _KIND_FIGURE = {
@@ -79,9 +100,10 @@ _KIND_FIGURE = {
 }
 
 
-def month(session: Session, org_id: int, month_text: str) -> list[Line]:
+def _active(org_id: int, month_text: str):
+    """The jobs with a movement or a write-off booked in the month."""
     start, end = month_bounds(month_text)
-    active = (
+    return (
         sa.select(StockMove.work_order_id)
         .where(
             StockMove.org_id == org_id,
@@ -98,10 +120,18 @@ def month(session: Session, org_id: int, month_text: str) -> list[Line]:
             )
         )
     )
+
+
+def month(session: Session, org_id: int, month_text: str) -> list[Line]:
+    _start, end = month_bounds(month_text)
+    active = _active(org_id, month_text)
     lines: dict[tuple[int, int], Line] = {}
 
     def line(order_id: int, part_id: int) -> Line:
-        return lines.setdefault((order_id, part_id), Line(order_id, part_id))
+        found = lines.get((order_id, part_id))
+        if found is None:
+            found = lines[(order_id, part_id)] = Line(order_id, part_id)
+        return found
 
     rows = session.execute(
         sa.select(
@@ -115,9 +145,10 @@ def month(session: Session, org_id: int, month_text: str) -> list[Line]:
         .where(StockMove.work_order_id.in_(active), StockMove.booked_on < end)
         .group_by(StockMove.work_order_id, StockMove.part_id, PartDocument.kind, PartDocument.state)
     )
-    for order_id, part_id, kind, state, total in rows:
+    for order_id, part_id, kind_name, state_name, total in rows:
+        kind = _as(DocKind, kind_name)
         if kind is DocKind.CONSUMPTION:
-            if state is DocState.BOOKED:
+            if _as(DocState, state_name) is DocState.BOOKED:
                 line(order_id, part_id).consumed += int(total)
         elif kind in _KIND_FIGURE:
             figure = _KIND_FIGURE[kind]
@@ -136,33 +167,62 @@ def month(session: Session, org_id: int, month_text: str) -> list[Line]:
     )
     for order_id, part_id, total in written:
         line(order_id, part_id).written_off += int(total)
-    _fill(session, lines)
+    orders = {
+        row[0]: OrderRef(*row)
+        for row in session.execute(
+            sa.select(WorkOrder.id, WorkOrder.reference, WorkOrder.assignee_id).where(
+                WorkOrder.id.in_(active)
+            )
+        )
+    }
+    parts = {
+        row[0]: PartRef(*row)
+        for row in session.execute(
+            sa.select(Part.id, Part.number, Part.name_zh, Part.name_en).where(Part.org_id == org_id)
+        )
+    }
+    _fill(session, lines, orders, parts)
     return sorted(
         lines.values(), key=lambda x: (x.order.reference if x.order else "", x.part.number if x.part else "")
     )
 
 
-def _fill(session: Session, lines: dict[tuple[int, int], Line]) -> None:
-    order_ids = sorted({k[0] for k in lines})
-    part_ids = sorted({k[1] for k in lines})
-    orders: dict[int, WorkOrder] = {}
-    for chunk in range(0, len(order_ids), 900):
-        orders.update(
-            {
-                o.id: o
-                for o in session.scalars(
-                    sa.select(WorkOrder).where(WorkOrder.id.in_(order_ids[chunk : chunk + 900]))
-                )
-            }
+def _as(enum_type, value):
+    return value if isinstance(value, enum_type) else enum_type[value]
+
+
+def order_refs(session: Session, ids) -> dict[int, OrderRef]:
+    ids = sorted(set(ids))
+    found: dict[int, OrderRef] = {}
+    for start in range(0, len(ids), 900):
+        rows = session.execute(
+            sa.select(WorkOrder.id, WorkOrder.reference, WorkOrder.assignee_id).where(
+                WorkOrder.id.in_(ids[start : start + 900])
+            )
         )
-    parts: dict[int, Part] = {}
-    for chunk in range(0, len(part_ids), 900):
-        parts.update(
-            {
-                p.id: p
-                for p in session.scalars(sa.select(Part).where(Part.id.in_(part_ids[chunk : chunk + 900])))
-            }
+        found.update({row[0]: OrderRef(*row) for row in rows})
+    return found
+
+
+def part_refs(session: Session, ids) -> dict[int, PartRef]:
+    ids = sorted(set(ids))
+    found: dict[int, PartRef] = {}
+    for start in range(0, len(ids), 900):
+        rows = session.execute(
+            sa.select(Part.id, Part.number, Part.name_zh, Part.name_en).where(
+                Part.id.in_(ids[start : start + 900])
+            )
         )
+        found.update({row[0]: PartRef(*row) for row in rows})
+    return found
+
+
+def _fill(
+    session: Session,
+    lines: dict[tuple[int, int], Line],
+    orders: dict[int, OrderRef],
+    parts: dict[int, PartRef],
+) -> None:
     techs = {
         t.id: t
         for t in session.scalars(
@@ -197,9 +257,10 @@ def is_station(tech: Technician | None) -> bool:
 
 
 def discrepancies(
-    session: Session, org_id: int, return_days: int, now: datetime | None = None
+    session: Session, org_id: int, return_days: int, now: datetime | None = None, *, month: str | None = None
 ) -> list[Discrepancy]:
-    """Everything that does not add up today, oldest first."""
+    """Everything that does not add up today, oldest first. With ``month``, a van's stock for a
+    closed job is looked for among the jobs that moved parts in that month only."""
     now = now or clock.now()
     found: list[Discrepancy] = []
     late = now - timedelta(days=return_days)
@@ -258,17 +319,18 @@ def discrepancies(
                 kind, returned.received_at, returned.work_order, returned.part, detail, returned.document
             )
         )
-    found.extend(_vans_holding_closed_jobs(session, org_id))
+    found.extend(_vans_holding_closed_jobs(session, org_id, month))
     return sorted(found, key=lambda d: d.since)
 
 
-def _vans_holding_closed_jobs(session: Session, org_id: int) -> list[Discrepancy]:
-    rows = session.execute(
+def _vans_holding_closed_jobs(session: Session, org_id: int, month: str | None) -> list[Discrepancy]:
+    query = (
         sa.select(
             StockMove.work_order_id,
             StockMove.part_id,
             PartDocument.kind,
             PartDocument.state,
+            WorkOrder.closed_at,
             sa.func.sum(StockMove.quantity),
         )
         .join(PartDocument, PartDocument.id == StockMove.document_id)
@@ -278,25 +340,31 @@ def _vans_holding_closed_jobs(session: Session, org_id: int) -> list[Discrepancy
             WorkOrder.status.in_([Status.CLOSED, Status.CANCELLED]),
             PartDocument.kind.in_([DocKind.REQUISITION, DocKind.CONSUMPTION, DocKind.TRANSFER]),
         )
-        .group_by(StockMove.work_order_id, StockMove.part_id, PartDocument.kind, PartDocument.state)
+        .group_by(
+            StockMove.work_order_id,
+            StockMove.part_id,
+            PartDocument.kind,
+            PartDocument.state,
+            WorkOrder.closed_at,
+        )
     )
+    if month is not None:
+        query = query.where(StockMove.work_order_id.in_(_active(org_id, month)))
+    rows = session.execute(query)
     held: dict[tuple[int, int], int] = defaultdict(int)
-    for order_id, part_id, kind, state, total in rows:
+    closed: dict[int, datetime] = {}
+    for order_id, part_id, kind, state, closed_at, total in rows:
+        closed[order_id] = closed_at
+        kind, state = _as(DocKind, kind), _as(DocState, state)
         if kind is DocKind.REQUISITION:
             held[(order_id, part_id)] += int(total)
         elif kind is DocKind.TRANSFER or state is DocState.BOOKED:
             held[(order_id, part_id)] -= int(total)
-    found = []
-    for (order_id, part_id), qty in held.items():
-        if qty > 0:
-            order = session.get(WorkOrder, order_id)
-            found.append(
-                Discrepancy(
-                    "van_closed_job",
-                    order.closed_at or order.updated_at,
-                    order,
-                    session.get(Part, part_id),
-                    str(qty),
-                )
-            )
-    return found
+    open_pairs = [pair for pair, qty in held.items() if qty > 0]
+    orders = order_refs(session, (p[0] for p in open_pairs))
+    parts = part_refs(session, (p[1] for p in open_pairs))
+    now = clock.now()
+    return [
+        Discrepancy("van_closed_job", closed[o] or now, orders[o], parts[p], str(held[(o, p)]))
+        for o, p in open_pairs
+    ]

@@ -36,7 +36,9 @@ def _locale() -> str:
 
 def _month_data(month: str):
     lines = reconciliation.month(db.session, org_id(), month)
-    found = reconciliation.discrepancies(db.session, org_id(), current_app.config.get("PARTS_RETURN_DAYS", 7))
+    found = reconciliation.discrepancies(
+        db.session, org_id(), current_app.config.get("PARTS_RETURN_DAYS", 7), month=month
+    )
     by_order: dict[int, set[str]] = {}
     for d in found:
         if d.work_order is not None:

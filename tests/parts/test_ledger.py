@@ -62,7 +62,7 @@ def test_nobody_approves_their_own_requisition(demo, db):
     clamp = catalog.find(db, demo.xinye.id, "P-1001")
     supervisor = demo.users["supervisor"]
     requisition = documents.request_parts(db, tech, None, [(clamp, 1)], requested_by=supervisor)
-    with pytest.raises(PartsError, match="own"):
+    with pytest.raises(PartsError, match="自己"):
         documents.approve(db, requisition, supervisor)
     documents.approve(db, requisition, demo.users["night.supervisor"])
     documents.issue(db, requisition, demo.users["warehouse"])

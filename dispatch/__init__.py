@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_hooks(app)
     register_commands(app)
     register_assignment(app)
+    register_reports(app)
     return app
 
 
@@ -148,6 +149,13 @@ def register_commands(app: Flask) -> None:
     from dispatch.cli import register
 
     register(app)
+
+
+def register_reports(app: Flask) -> None:
+    """Service reports: after assignment and intake, whose SMS handlers its own wrap."""
+    from dispatch.reports import init_app
+
+    init_app(app)
 
 
 def register_assignment(app: Flask) -> None:

@@ -44,8 +44,9 @@ def approve(session: Session, report: ServiceReport, user_id: int, note: str | N
     report.approved_by_id = user_id
     if report.signed_at is None:
         # Archived all the same: the hash covers the content alone (no signature).
-        report.content_hash = canonical.content_hash(report, None)
-        report.pdf = pdf.render(report, customer_language(report))
+        with session.no_autoflush:
+            report.content_hash = canonical.content_hash(report, None)
+            report.pdf = pdf.render(report, customer_language(report))
     session.flush()
     signals.report_approved.send(report)
     lifecycle.transition(session, order, "close", actor, note=note, data={"report_revision": report.revision})

@@ -3,7 +3,7 @@ reader can extract), the organisation, reference, type, parts, warranty verdict,
 (image, SMS confirmation or the paper scan) and the content hash.
 
 The font is WenQuanYi Micro Hei (Debian's ``fonts-wqy-microhei``), a TrueType collection fpdf2
-embeds as a subset; ``REPORT_FONT`` points elsewhere. Without it the PDF cannot be made and
+embeds as a subset; ``REPORTS_FONT`` points elsewhere. Without it the PDF cannot be made and
 ``FontMissing`` says what to install.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
 
 from dispatch import clock
 from dispatch.assign.texts import locale_of, type_name
@@ -31,11 +31,11 @@ class FontMissing(DomainError):
 
 
 def font_path() -> Path:
-    path = Path(current_app.config.get("REPORT_FONT") or DEFAULT_FONT)
+    path = Path(current_app.config.get("REPORTS_FONT") or DEFAULT_FONT)
     if not path.is_file():
         raise FontMissing(
             f"The report font {path} is missing: install the Debian package fonts-wqy-microhei "
-            "(apt-get install fonts-wqy-microhei) or set REPORT_FONT to a TrueType CJK font."
+            "(apt-get install fonts-wqy-microhei) or set REPORTS_FONT to a TrueType CJK font."
         )
     return path
 
@@ -109,7 +109,11 @@ def render(report: ServiceReport, language: str = "zh") -> bytes:
         pdf.cell(0, 7, _("Parts replaced"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("cjk", size=9)
         if report.parts:
-            with pdf.table(col_widths=(25, 50, 12, 70, 23), text_align="LEFT") as table:
+            with pdf.table(
+                col_widths=(25, 50, 12, 70, 23),
+                text_align="LEFT",
+                headings_style=FontFace(emphasis="", fill_color=(230, 230, 230)),
+            ) as table:
                 table.row([_("Part number"), _("Name"), _("Qty"), _("Reason"), _("Old part back")])
                 for line in report.parts:
                     table.row(

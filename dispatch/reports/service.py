@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dispatch import clock, signals
@@ -20,7 +21,7 @@ from dispatch.geo.models import AssetKind, Customer
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Event, Status, WorkOrder
-from dispatch.reports import warranty
+from dispatch.reports import texts, warranty
 from dispatch.reports.models import (
     CONTENT,
     ReportState,
@@ -217,7 +218,9 @@ def submit(session: Session, report: ServiceReport, actor: Actor) -> ServiceRepo
         raise ReportError(f"Report revision {report.revision} is already {report.state.value}.")
     gaps = missing(report)
     if gaps:
-        raise ReportError("The report is missing: " + ", ".join(gaps), missing=gaps)
+        raise ReportError(
+            _("The report still needs: %(missing)s.") % {"missing": texts.missing_text(gaps)}, missing=gaps
+        )
     lifecycle.ensure_version(order, None)
     if order.status is Status.ON_HOLD:
         lifecycle.transition(session, order, "resume", actor, note="resumed to finish the report")

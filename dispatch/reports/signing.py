@@ -145,11 +145,13 @@ def _sign(
         inbound_message_id=inbound_message_id,
         recorded_by_id=recorded_by_id,
     )
-    session.add(signature)
-    report.state = ReportState.SIGNED
-    report.signed_at = now
-    report.content_hash = canonical.content_hash(report, signature)
-    report.pdf = pdf.render(report, customer_language(report))
+    # Hash, PDF and the seal are written in one flush: the model refuses them once signed.
+    with session.no_autoflush:
+        session.add(signature)
+        report.state = ReportState.SIGNED
+        report.signed_at = now
+        report.content_hash = canonical.content_hash(report, signature)
+        report.pdf = pdf.render(report, customer_language(report))
     session.flush()
     lifecycle.transition(
         session,

@@ -92,6 +92,15 @@ def answer(session: Session, tech: Technician, match: re.Match) -> inbound.Handl
     reports = _draft_reports(session, tech)
     if code:
         reports = [r for r in reports if r.order.job_code == code]
+    if not reports:
+        # Answered on site before DONE: the report of the job he is working on is opened now.
+        jobs = [
+            o
+            for o in commands.my_jobs(commands.Context(session, tech, tech.language, None))
+            if (not code or o.job_code == code) and service.current_report(session, o) is None
+        ]
+        if len(jobs) == 1:
+            reports = [service.open_report(session, jobs[0])]
     if len(reports) != 1:
         if not reports:
             return inbound.HandlerResult(_("You have no report waiting for that. Reply LIST for your jobs."))

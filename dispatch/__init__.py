@@ -56,6 +56,9 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LOCALES:
         return chosen
+    # A page for one person (a customer's signing link) speaks that person's language first.
+    if g.get("page_locale") in LOCALES:
+        return g.page_locale
     if getattr(current_user, "is_authenticated", False) and current_user.language in LOCALES:
         return current_user.language
     best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"]) if request else None

@@ -12,10 +12,9 @@ def init_app(app: Flask) -> None:
     from flask_babel import get_locale
 
     from dispatch.assign.texts import type_name
-    from dispatch.reports import sms, views
-    from dispatch.reports.pdf import warranty_sentence
     from dispatch.extensions import db
-    from dispatch.reports import service
+    from dispatch.reports import service, sms, views
+    from dispatch.reports.pdf import warranty_sentence
     from dispatch.reports.texts import FIELD, METHOD, STATE, SURVEY, label
 
     app.register_blueprint(views.bp)

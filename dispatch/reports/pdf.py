@@ -114,7 +114,7 @@ def render(report: ServiceReport, language: str = "zh") -> bytes:
                 text_align="LEFT",
                 headings_style=FontFace(emphasis="", fill_color=(230, 230, 230)),
             ) as table:
-                table.row([_("Part number"), _("Name"), _("Qty"), _("Reason"), _("Old part back")])
+                table.row([_("Part number"), _("Part name"), _("Qty"), _("Reason"), _("Old part back")])
                 for line in report.parts:
                     table.row(
                         [

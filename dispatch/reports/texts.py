@@ -97,7 +97,8 @@ def survey_request(report: ServiceReport, language: str, reminder: bool = False)
     with in_language(language):
         if reminder:
             return _(
-                "Reminder: how satisfied are you with the service on %(ref)s? Reply 1 (poor) to 5 (very good)."
+                "Reminder: how satisfied are you with the service on %(ref)s? "
+                "Reply 1 (poor) to 5 (very good)."
             ) % {"ref": report.order.reference}
         return _("How satisfied are you with the service on %(ref)s? Reply 1 (poor) to 5 (very good).") % {
             "ref": report.order.reference

@@ -5,7 +5,7 @@ the key, and the server checks every rule whatever the page sends."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 
@@ -23,9 +23,9 @@ bp = Blueprint("reports", __name__)
 
 
 def _language(phone_language: str | None) -> None:
-    if session.get("lang") not in ("zh_Hans_CN", "en"):
-        session["lang"] = locale_of(phone_language)
-        refresh()
+    """The page in the language of the person it was sent to, unless they switched it."""
+    g.page_locale = locale_of(phone_language)
+    refresh()
 
 
 def _rating(value: str | None) -> int | None:

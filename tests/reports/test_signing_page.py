@@ -17,7 +17,6 @@ from tests.reports.helpers import (
     sent_to,
     signature_png,
     technician,
-    text,
 )
 
 

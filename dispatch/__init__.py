@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_hooks(app)
     register_commands(app)
     register_assignment(app)
+    register_reports(app)
     return app
 
 
@@ -55,6 +56,9 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LOCALES:
         return chosen
+    # A page for one person (a customer's signing link) speaks that person's language first.
+    if g.get("page_locale") in LOCALES:
+        return g.page_locale
     if getattr(current_user, "is_authenticated", False) and current_user.language in LOCALES:
         return current_user.language
     best = request.accept_languages.best_match(["zh", "zh_CN", "zh-CN", "en"]) if request else None
@@ -156,6 +160,13 @@ def register_commands(app: Flask) -> None:
     from dispatch.cli import register
 
     register(app)
+
+
+def register_reports(app: Flask) -> None:
+    """Service reports: after assignment and intake, whose SMS handlers its own wrap."""
+    from dispatch.reports import init_app
+
+    init_app(app)
 
 
 def register_assignment(app: Flask) -> None:

@@ -131,6 +131,14 @@ EVENT = {
     "sign_placed": _l("warning sign in place"),
     "sla_warning": _l("deadline at risk"),
     "sla_breach": _l("deadline breached"),
+    "revise": _l("report revised"),
+    "report_submitted": _l("service report completed"),
+    "report_revised": _l("new report revision"),
+    "report_refused": _l("customer refused to sign"),
+    "report_returned": _l("report returned to the technician"),
+    "report_signed": _l("service report signed"),
+    "report_rated": _l("customer rating"),
+    "signing_requested": _l("signature requested"),
 }
 
 

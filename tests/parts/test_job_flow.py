@@ -100,9 +100,8 @@ def test_a_job_from_sms_requisition_to_write_off_and_claim(shop, db, balanced):
     service_report = report_service.current_report(db, db.get(WorkOrder, order.id))
     assert [(p.part_number, p.quantity) for p in service_report.parts] == [("V-2001", 1)]
 
-    report_service.fill(
-        db, service_report, {"work_done": "更换闸阀", "cause": "阀杆断裂", "responsibility": "product_quality"}
-    )
+    findings = {"work_done": "更换闸阀", "cause": "阀杆断裂", "responsibility": "product_quality"}
+    report_service.fill(db, service_report, findings)
     report_flow.submit(db, service_report, Actor(Channel.SMS, technician_id=tech.id))
     db.commit()
     assert ledger.on_hand_of(db, van.id, valve.id) == 0

@@ -1,8 +1,9 @@
-"""The single place where the service reports drive the ledger.
+"""The single place where the rest of the system drives the ledger.
 
 - ``report_submitted`` → consumption booked (van → customer), old parts expected back;
 - ``report_voided`` → that consumption given back, its expected old parts withdrawn;
-- the write-off asks ``report_state`` for the job's current report.
+- the write-off asks ``report_state`` for the job's current report;
+- the technician's parts words join the SMS command table (``dispatch.parts.sms``).
 
 Each receiver runs inside the report's own transaction, so a report and its bookings commit or
 roll back together.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
-from dispatch import signals
+from dispatch import clock, signals
 from dispatch.assign.models import Technician
 from dispatch.orders.models import WorkOrder
 from dispatch.parts import jobs
@@ -36,7 +37,15 @@ def on_report_submitted(report, **_kw) -> None:
     session = object_session(report)
     order = session.get(WorkOrder, report.work_order_id)
     technician = session.get(Technician, report.technician_id) if report.technician_id else None
-    jobs.book_consumption(session, order, report_lines(report), report_id=report.id, technician=technician)
+    done = report.departed_at or report.submitted_at
+    jobs.book_consumption(
+        session,
+        order,
+        report_lines(report),
+        report_id=report.id,
+        technician=technician,
+        on=clock.local(done).date() if done else None,
+    )
 
 
 def on_report_voided(report, **_kw) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -44,12 +45,16 @@ def book_consumption(
     *,
     report_id: int | None,
     technician: Technician | None,
+    on: date | None = None,
 ) -> PartDocument | None:
     """Consumption (van → customer) of a submitted report, once per report; old parts expected.
 
     The customer's report is never refused for the warehouse's sake: a line naming a part the
     catalog does not know, or more than the van holds, is booked as far as it can be and the
-    difference shows on the reconciliation as a quantity that does not match."""
+    difference shows on the reconciliation as a quantity that does not match.
+
+    ``on``: the day the work was done. When that month is closed already, the consumption is a
+    late document: booked today, in the open month, keeping its own date as a reference."""
     if report_id is not None and session.scalar(
         sa.select(PartDocument.id).where(
             PartDocument.kind == DocKind.CONSUMPTION,
@@ -69,6 +74,7 @@ def book_consumption(
         order.org_id,
         DocKind.CONSUMPTION,
         DocState.BOOKED,
+        on=on,
         late=True,
         work_order_id=order.id,
         technician_id=technician.id if technician else None,

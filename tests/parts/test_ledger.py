@@ -103,3 +103,29 @@ def test_a_shipment_to_a_station_needs_two_signatures(demo, db, balanced):
     documents.sign_postage(db, shipment, demo.users["coach.supervisor"])
     assert shipment.state.value == "booked"
     balanced(demo.zycoach.id)
+
+
+def test_a_late_report_is_booked_in_the_open_month_with_its_own_date(demo, db, balanced):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from dispatch import clock
+    from dispatch.parts import closing, jobs
+    from tests.factories import make_order
+
+    tech = db.scalar(sa.select(Technician).where(Technician.code == "XY-T01"))  # opening stock on the van
+    order = make_order(demo.xinye, assignee_id=tech.id)
+    db.commit()
+    this_month = ledger.today()
+    closing.close_month(db, demo.xinye.id, ledger.month_of(this_month), demo.users["warehouse"])
+    db.commit()
+    next_month = date(this_month.year + this_month.month // 12, this_month.month % 12 + 1, 2)
+    clock.freeze(
+        datetime(next_month.year, next_month.month, next_month.day, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    )
+    doc = jobs.book_consumption(
+        db, order, [jobs.ReportLine("P-1001", 1)], report_id=None, technician=tech, on=this_month
+    )
+    assert (doc.booked_on, doc.original_on) == (next_month, this_month)
+    assert {m.booked_on for m in doc.moves} == {next_month}
+    balanced(demo.xinye.id)

@@ -194,6 +194,7 @@ class StockMove(db.Model):
     part: Mapped[Part] = relationship()
     from_location: Mapped[StockLocation] = relationship(foreign_keys=[from_location_id])
     to_location: Mapped[StockLocation] = relationship(foreign_keys=[to_location_id])
+    work_order = relationship("WorkOrder")
 
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="positive"),

@@ -11,7 +11,7 @@ from flask_login import current_user
 from dispatch.extensions import db
 from dispatch.parts import catalog, documents, ledger, locations
 from dispatch.parts.errors import PartsError
-from dispatch.parts.models import LocationKind, Part, PartDocument, StockLocation
+from dispatch.parts.models import LocationKind, Part, PartDocument, StockLocation, StockMove
 from dispatch.warehouse.blueprint import APPROVER_ROLES, WAREHOUSE_ROLES, bp, org_id, owned
 from dispatch.web import commit, roles_required
 
@@ -36,6 +36,14 @@ def stock():
     held = ledger.on_hand(db.session, place.id)
     parts = list(db.session.scalars(sa.select(Part).where(Part.org_id == org_id()).order_by(Part.number)))
     suppliers = locations.of_org(db.session, org_id(), LocationKind.SUPPLIER)
+    moves = list(
+        db.session.scalars(
+            sa.select(StockMove)
+            .where(sa.or_(StockMove.from_location_id == place.id, StockMove.to_location_id == place.id))
+            .order_by(StockMove.id.desc())
+            .limit(100)
+        )
+    )
     commit()  # the places created on first sight
     return render_template(
         "warehouse/stock.html",
@@ -43,6 +51,7 @@ def stock():
         place=place,
         held=held,
         parts=parts,
+        moves=moves,
         suppliers=suppliers,
         stations=[p for p in places if p.kind is LocationKind.STATION],
     )

@@ -121,3 +121,20 @@ def test_a_catalog_spreadsheet_import(demo, client, db):
     part = catalog.find(db, demo.xinye.id, "P-9001")
     assert (part.unit_cost_cents, part.returns_required, part.supplier.name) == (1250, True, "新供应商")
     assert db.scalar(sa.select(sa.func.count()).select_from(PartDocument)) > 0
+
+
+def test_a_service_station_has_its_own_ledger_view(demo, client, db):
+    from dispatch.assign.models import Technician
+
+    station = db.scalar(sa.select(Technician).where(Technician.code == "ZY-S05"))
+    place = locations.of_technician(db, station)
+    lamp = catalog.find(db, demo.zycoach.id, "L-2102")
+    shipment = documents.ship_to_station(db, place, [(lamp, 2)], 3000, demo.users["coach.warehouse"])
+    db.commit()
+    _login(client, "coach.warehouse")
+    page = client.get(f"/warehouse/stock?location={place.id}").get_data(as_text=True)
+    assert shipment.number in page and "L-2102" in page
+    assert (
+        client.get(f"/warehouse/stock?location={locations.warehouse(db, demo.xinye.id).id}").status_code
+        == 404
+    )

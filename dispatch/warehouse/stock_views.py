@@ -73,6 +73,30 @@ def receive_goods():
     return redirect(url_for("warehouse.document", number=doc.number))
 
 
+@bp.post("/field-purchases")
+@roles_required(*WAREHOUSE_ROLES)
+def field_purchase():
+    place = owned(StockLocation, request.form.get("location", type=int) or 0)
+    supplier = owned(StockLocation, request.form.get("supplier", type=int) or 0)
+    if place.technician is None:
+        raise PartsError(_("Parts bought in the field go onto a van or a station."))
+    try:
+        cost = round(float(request.form.get("cost", "0") or 0) * 100)
+    except ValueError:
+        raise PartsError(_("Not an amount: %(value)s") % {"value": request.form.get("cost")}) from None
+    doc = documents.field_purchase(
+        db.session,
+        place.technician,
+        supplier,
+        [_part_and_quantity()],
+        request.form.get("receipt", ""),
+        cost,
+        current_user,
+    )
+    commit()
+    return redirect(url_for("warehouse.document", number=doc.number))
+
+
 @bp.post("/counts")
 @roles_required(*WAREHOUSE_ROLES)
 def count():

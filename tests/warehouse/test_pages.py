@@ -138,3 +138,19 @@ def test_a_service_station_has_its_own_ledger_view(demo, client, db):
         client.get(f"/warehouse/stock?location={locations.warehouse(db, demo.xinye.id).id}").status_code
         == 404
     )
+
+
+def test_parts_bought_in_the_field_are_booked_onto_the_van_against_their_receipt(demo, client, db):
+    from dispatch.assign.models import Technician
+
+    tech = db.scalar(sa.select(Technician).where(Technician.code == "XY-T05"))
+    van = locations.of_technician(db, tech)
+    gasket = catalog.find(db, demo.xinye.id, "G-5001")
+    db.commit()
+    _login(client, "warehouse")
+    form = {"location": van.id, "supplier": gasket.supplier_id, "part": "胶圈", "quantity": "4", "cost": "26"}
+    assert client.post("/warehouse/field-purchases", data=form).status_code == 422  # no receipt number
+    answer = client.post("/warehouse/field-purchases", data={**form, "receipt": "FP-88231"})
+    assert answer.status_code == 302
+    db.rollback()
+    assert ledger.on_hand_of(db, van.id, gasket.id) == 4

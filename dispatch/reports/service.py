@@ -199,6 +199,14 @@ def add_part(
     return line
 
 
+def approve_charges(session: Session, report: ServiceReport, user_id: int) -> None:
+    """A supervisor agrees to the paid service (有偿服务, seed 3.3.4) on a draft report."""
+    if not report.is_draft or report.charges_cny is None:
+        raise ReportError(_("There are no charges waiting for approval on this report."))
+    report.charges_approved_by_id = user_id
+    session.flush()
+
+
 def missing(report: ServiceReport) -> list[str]:
     """The required fields (config/reports.toml) still empty, plus charges awaiting approval."""
     gaps = [name for name in rules().required if getattr(report, name) in (None, "")]

@@ -25,15 +25,15 @@ TEXTS = {
         "配件 ZY-HINGE-01 2",
         "完成 更换左前门铰链，调整门缝",
         "原因 铰链螺栓松动断裂",
-        "责任 1",
         "里程 363500",
+        "责任 1",
     ),
     "en": (
         "PART ZY-HINGE-01 2",
         "DONE replaced the front left door hinge",
         "CAUSE hinge bolt sheared",
-        "RESP 1",
         "KM 363500",
+        "RESP 1",
     ),
 }
 _sids = itertools.count(1)

@@ -77,10 +77,14 @@ def report_fill(reference: str):
         db.session.rollback()
         flash(_("Check the numbers entered."), "error")
         return _back(reference)
-    if form.get("action") == "submit":
-        flow.submit(db.session, current, actor())
     commit()
-    flash(_("Report submitted.") if form.get("action") == "submit" else _("Saved."), "ok")
+    if form.get("action") != "submit":
+        flash(_("Saved."), "ok")
+        return _back(reference)
+    # What was typed is kept (committed above) even when the report cannot be submitted yet.
+    flow.submit(db.session, current, actor())
+    commit()
+    flash(_("Report submitted."), "ok")
     return _back(reference)
 
 
@@ -124,6 +128,16 @@ def report_approve(reference: str):
     approval.approve(db.session, _current(order), current_user.id, request.form.get("note") or None)
     commit()
     flash(_("Report approved; the order is closed."), "ok")
+    return _back(reference)
+
+
+@bp.post("/orders/<reference>/report/charges")
+@roles_required(Role.SUPERVISOR)
+def report_charges(reference: str):
+    order = get_order(db.session, current_user.org_id, reference)
+    service.approve_charges(db.session, _current(order), current_user.id)
+    commit()
+    flash(_("Charges approved."), "ok")
     return _back(reference)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -263,25 +264,24 @@ def _refuse_frozen_change(mapper, connection, target: ServiceReport) -> None:
         touched = [name for name in CONTENT if _changed(state, name)]
         if touched:
             raise ImmutableReport(
-                f"Report revision {target.revision} is {old_state}: its content cannot change "
-                f"({', '.join(touched)}); a correction is a new revision."
+                _("This report is no longer a draft: a correction is a new revision."), fields=touched
             )
     if _old(state, "signed_at") is not None:
         touched = [name for name in SEALED if _changed(state, name)]
         if touched:
-            raise ImmutableReport("A signed report is never altered.")
+            raise ImmutableReport(_("A signed report is never altered."))
 
 
 @event.listens_for(ServiceReport, "before_delete")
 def _refuse_delete(mapper, connection, target: ServiceReport) -> None:
     if target.state is not ReportState.DRAFT:
-        raise ImmutableReport("Only a draft report can be deleted.")
+        raise ImmutableReport(_("A signed report is never altered."))
 
 
 def _refuse_part_change(mapper, connection, target: ServiceReportPart) -> None:
     report = target.report
     if report is not None and report.state is not ReportState.DRAFT:
-        raise ImmutableReport("The part lines of a completed report are final for its revision.")
+        raise ImmutableReport(_("This report is no longer a draft: a correction is a new revision."))
 
 
 for _name in ("before_insert", "before_update", "before_delete"):
@@ -291,4 +291,4 @@ for _name in ("before_insert", "before_update", "before_delete"):
 @event.listens_for(ServiceReportSignature, "before_update")
 @event.listens_for(ServiceReportSignature, "before_delete")
 def _refuse_signature_change(mapper, connection, target: ServiceReportSignature) -> None:
-    raise ImmutableReport("A signature is never altered.")
+    raise ImmutableReport(_("A signed report is never altered."))

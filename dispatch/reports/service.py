@@ -93,9 +93,7 @@ def open_report(session: Session, order: WorkOrder, *, filled_via: str = "sms") 
     report = current_report(session, order)
     if report is not None:
         if not report.is_draft:
-            raise ReportError(
-                f"The report of {order.reference} is {report.state.value}: a correction is a new revision."
-            )
+            raise ReportError(_("This report is no longer a draft: a correction is a new revision."))
         return report
     last = session.scalar(
         sa.select(sa.func.max(ServiceReport.revision)).where(ServiceReport.work_order_id == order.id)
@@ -145,7 +143,7 @@ def fill(
     """Set the given fields of a draft (empty strings clear nothing). The mileage read on site
     updates the vehicle registry and the warranty verdict."""
     if not report.is_draft:
-        raise ReportError(f"Report revision {report.revision} is {report.state.value}: it cannot be edited.")
+        raise ReportError(_("This report is no longer a draft: a correction is a new revision."))
     for name in TEXT_FIELDS:
         value = values.get(name)
         if value is not None and str(value).strip():
@@ -157,7 +155,7 @@ def fill(
     if values.get("mileage_km") not in (None, ""):
         mileage = int(values["mileage_km"])
         if mileage < 0:
-            raise ReportError("The mileage cannot be negative.")
+            raise ReportError(_("The mileage cannot be negative."))
         report.mileage_km = mileage
         vehicle = vehicle_of(session, report.order)
         if vehicle is not None:
@@ -181,9 +179,9 @@ def add_part(
     serial_removed: str | None = None,
 ) -> ServiceReportPart:
     if not report.is_draft:
-        raise ReportError(f"Report revision {report.revision} is {report.state.value}: its parts are final.")
+        raise ReportError(_("This report is no longer a draft: a correction is a new revision."))
     if quantity < 1:
-        raise ReportError("A part line needs a quantity of at least 1.")
+        raise ReportError(_("A part line needs a quantity of at least 1."))
     line = ServiceReportPart(
         report=report,
         part_number=part_number.strip().upper(),
@@ -197,6 +195,14 @@ def add_part(
     session.add(line)
     session.flush()
     return line
+
+
+def approve_charges(session: Session, report: ServiceReport, user_id: int) -> None:
+    """A supervisor agrees to the paid service (有偿服务, seed 3.3.4) on a draft report."""
+    if not report.is_draft or report.charges_cny is None:
+        raise ReportError(_("There are no charges waiting for approval on this report."))
+    report.charges_approved_by_id = user_id
+    session.flush()
 
 
 def missing(report: ServiceReport) -> list[str]:
@@ -215,7 +221,7 @@ def submit(session: Session, report: ServiceReport, actor: Actor) -> ServiceRepo
     Sends ``report_submitted``; the signing request follows (see ``signing.request``)."""
     order = report.order
     if not report.is_draft:
-        raise ReportError(f"Report revision {report.revision} is already {report.state.value}.")
+        raise ReportError(_("This report has already been submitted."))
     gaps = missing(report)
     if gaps:
         raise ReportError(
@@ -229,7 +235,7 @@ def submit(session: Session, report: ServiceReport, actor: Actor) -> ServiceRepo
     if order.status in BEFORE_DONE:
         lifecycle.transition(session, order, "complete", actor, note=report.work_done)
     if order.status is not Status.WORK_DONE:
-        raise ReportError(f"{order.reference} is {order.status.value}: the work is not recorded done.")
+        raise ReportError(_("The work on this order is not recorded done."))
     if report.arrived_at is None:
         report.arrived_at = _event_time(session, order, "arrive")
     if report.departed_at is None:
@@ -254,14 +260,14 @@ def revise(session: Session, report: ServiceReport, actor: Actor, reason: str) -
     and part lines; a signed or approved order goes back to work_done (lifecycle ``revise``).
     The new revision needs its own signature. Returns the new draft."""
     if report.state in (ReportState.DRAFT, ReportState.VOID, ReportState.RETURNED):
-        raise ReportError(f"Report revision {report.revision} is {report.state.value}: nothing to revise.")
+        raise ReportError(_("There is nothing to correct in this revision."))
     if not reason or not reason.strip():
-        raise ReportError("A revision needs a reason.")
+        raise ReportError(_("Say why the report is corrected."))
     order = report.order
     if order.status in (Status.SIGNED, Status.APPROVED):
         lifecycle.transition(session, order, "revise", actor, note=reason, data={"revision": report.revision})
     elif order.status is not Status.WORK_DONE:
-        raise ReportError(f"{order.reference} is {order.status.value}: its report cannot be revised now.")
+        raise ReportError(_("The report of this order cannot be corrected now."))
     report.state = ReportState.VOID
     report.voided_at = clock.now()
     session.flush()

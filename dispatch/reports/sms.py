@@ -84,7 +84,9 @@ def technician_handler(session: Session, message: InboundMessage) -> inbound.Han
         return result
     url = links.create(session, report, "fill", sent_to=tech.phone)
     followup = texts.done_followup(report, service.missing(report), url, tech.language)
-    return inbound.HandlerResult(f"{result.reply} {followup}", order.id)
+    return inbound.HandlerResult(
+        commands.join(short_language(tech.language), result.reply, followup), order.id
+    )
 
 
 def answer(session: Session, tech: Technician, match: re.Match) -> inbound.HandlerResult:

@@ -106,11 +106,19 @@ def fill(token: str):
                     old_part_returns=form.get("old_part_returns") == "1",
                 )
             if form.get("action") == "submit":
+                # What was typed is kept even when the report cannot be submitted yet.
+                commit()
                 flow.submit(db.session, report, Actor(Channel.WEB, technician_id=report.technician_id))
                 links.use(link)
+            sign_url = None
+            if form.get("action") == "submit" and report.signature_required:
+                # The technician hands his phone over: the customer signs on it, never before this.
+                sign_url = links.create(db.session, report, "sign", sent_to=tech.phone if tech else None)
             commit()
             if form.get("action") == "submit":
                 flash(_("Report submitted. Thank you."), "ok")
+                if sign_url:
+                    return redirect(sign_url)
             else:
                 flash(_("Saved."), "ok")
             return redirect(url_for(".fill", token=token))

@@ -13,7 +13,7 @@ def test_the_link_after_done_opens_a_prefilled_page_that_completes_the_report(db
     path = path_of(link_in(text(db, tech.phone, "完成 更换左前门铰链")))
     page = client.get(path).get_data(as_text=True)
     assert "更换左前门铰链" in page and "ZY-HINGE-01" in page and "故障原因" in page
-    client.post(
+    submitted = client.post(
         path,
         data={
             "cause": "铰链螺栓断裂",
@@ -26,6 +26,8 @@ def test_the_link_after_done_opens_a_prefilled_page_that_completes_the_report(db
             "action": "submit",
         },
     )
+    # The technician's phone now shows the customer's signing page, to hand over.
+    assert submitted.status_code == 302 and "/r/" in submitted.headers["Location"]
     report = report_of(db, order)
     assert report.state is ReportState.COMPLETE and report.filled_via == "mobile"
     assert [(p.part_number, p.quantity, p.old_part_returns) for p in report.parts] == [
@@ -85,3 +87,28 @@ def test_a_dispatcher_fills_it_from_a_phone_call(db, demo, client, auth):
     assert report.state is ReportState.COMPLETE and report.filled_via == "console_paper"
     assert report.order.status is Status.WORK_DONE
     assert len(sent_to(db, DRIVER, "report_sign")) == 1
+
+
+def test_charges_need_a_supervisors_approval_before_the_report_is_complete(db, demo, client, auth):
+    order = on_site(db, demo)
+    auth.login("coach.dispatcher", "demo-pass")
+    page = client.post(
+        f"/console/orders/{order.reference}/report/fill",
+        follow_redirects=True,
+        data={
+            "cause": "bolt",
+            "work_done": "hinge",
+            "responsibility": "customer_use",
+            "charges_cny": "120.50",
+            "action": "submit",
+        },
+    ).get_data(as_text=True)
+    assert "收费审批" in page or "approval of the charges" in page
+    assert report_of(db, order).state is ReportState.DRAFT
+    assert client.post(f"/console/orders/{order.reference}/report/charges").status_code == 403
+    auth.logout()
+    auth.login("coach.supervisor", "demo-pass")
+    client.post(f"/console/orders/{order.reference}/report/charges")
+    client.post(f"/console/orders/{order.reference}/report/fill", data={"action": "submit"})
+    report = report_of(db, order)
+    assert report.state is ReportState.COMPLETE and str(report.charges_cny) == "120.50"

@@ -49,7 +49,8 @@ def test_a_dispatcher_is_refused_and_a_stranger_is_sent_to_log_in(demo, client):
     assert client.get("/warehouse/").status_code == 302
     _login(client, "dispatcher")
     for path in PAGES[:-1]:
-        assert client.get(path).status_code == 403, path
+        if path != "/warehouse/requisitions":  # a dispatcher may ask for parts for a technician
+            assert client.get(path).status_code == 403, path
 
 
 def test_another_organisations_document_does_not_exist(demo, client, db):
@@ -154,3 +155,34 @@ def test_parts_bought_in_the_field_are_booked_onto_the_van_against_their_receipt
     assert answer.status_code == 302
     db.rollback()
     assert ledger.on_hand_of(db, van.id, gasket.id) == 4
+
+
+def test_a_dispatcher_asks_for_parts_for_a_technician_and_a_supervisor_approves(demo, client, db):
+    from dispatch.assign.models import Technician
+
+    tech = db.scalar(sa.select(Technician).where(Technician.code == "XY-T02"))
+    van = locations.of_technician(db, tech)
+    before = ledger.on_hand_of(db, van.id, catalog.find(db, demo.xinye.id, "P-1001").id)
+    db.commit()
+    _login(client, "dispatcher")
+    assert client.get("/warehouse/requisitions").status_code == 200
+    assert client.get("/warehouse/stock").status_code == 403
+    bad = client.post(
+        "/warehouse/requisitions", data={"technician": tech.id, "part": "P-1001", "quantity": "-3"}
+    )
+    assert bad.status_code == 422
+    answer = client.post(
+        "/warehouse/requisitions", data={"technician": tech.id, "part": "卡箍", "quantity": "3"}
+    )
+    assert answer.status_code == 302
+    db.rollback()
+    requisition = db.scalar(sa.select(PartDocument).where(PartDocument.technician_id == tech.id))
+    assert [(line.part_number, line.quantity) for line in requisition.lines] == [("P-1001", 3)]
+    client.post("/logout")
+    _login(client, "supervisor")
+    assert client.post(f"/warehouse/requisitions/{requisition.id}/approve").status_code == 302
+    client.post("/logout")
+    _login(client, "warehouse")
+    assert client.post(f"/warehouse/requisitions/{requisition.id}/issue").status_code == 302
+    db.rollback()
+    assert ledger.on_hand_of(db, van.id, requisition.lines[0].part_id) == before + 3

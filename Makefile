@@ -65,6 +65,7 @@ $(PRISM):
 # The README's pictures of the console (English and Chinese), rendered by Debian's Chromium.
 screenshots: $(DEV_STAMP) $(CATALOGS)
 	$(BIN)/python -m dispatch.console.screenshots docs
+	$(BIN)/python -m dispatch.console.report_screenshots docs
 
 clean:
 	rm -rf $(VENV) .cache dispatch.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_hooks(app)
     register_commands(app)
     register_assignment(app)
+    register_reports(app)
     return app
 
 
@@ -84,6 +85,9 @@ def select_locale() -> str:
     source = locale_source()
     if source == "switch":
         return session["lang"]
+    # A page for one person (a customer's signing link) speaks that person's language first.
+    if g.get("page_locale") in LOCALES:
+        return g.page_locale
     if source == "account":
         return current_user.language
     return browser_locale()
@@ -116,6 +120,10 @@ def register_extensions(app: Flask) -> None:
 
     reactions.connect()
 
+    from dispatch.parts import hooks as parts_hooks
+
+    parts_hooks.connect()
+
 
 def register_blueprints(app: Flask) -> None:
     from dispatch.auth.views import bp as auth_bp
@@ -131,6 +139,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_bp)
     app.register_blueprint(sms_simulator_bp)
     app.register_blueprint(sla_bp)
+
+    from dispatch.warehouse.views import bp as warehouse_bp
+
+    app.register_blueprint(warehouse_bp)
 
     from dispatch.intake import init_app as init_intake
 
@@ -191,6 +203,13 @@ def register_commands(app: Flask) -> None:
     from dispatch.cli import register
 
     register(app)
+
+
+def register_reports(app: Flask) -> None:
+    """Service reports: after assignment and intake, whose SMS handlers its own wrap."""
+    from dispatch.reports import init_app
+
+    init_app(app)
 
 
 def register_assignment(app: Flask) -> None:

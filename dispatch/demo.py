@@ -89,6 +89,9 @@ def load_demo(session: Session, config_dir: Path = CONFIG_DIR, *, with_reports: 
     _load_technicians(session, orgs, depots)
     _load_customers(session, orgs)
     _load_roster(session, orgs, users)
+    from dispatch.parts.demo import load as load_parts
+
+    load_parts(session, orgs)
     if with_reports:
         from dispatch.intake.demo import load_reports
 

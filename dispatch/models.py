@@ -13,6 +13,15 @@ from dispatch.heartbeat import WorkerHeartbeat  # noqa: F401
 from dispatch.intake.models import CallLog, IdempotentPost, ReportIntake, ScheduledWork  # noqa: F401
 from dispatch.orders.commit_order import EventClock  # noqa: F401
 from dispatch.orders.models import Event, Milestone, ReferenceCounter, WorkOrder  # noqa: F401
+from dispatch.parts.models import DocumentLine, Part, PartDocument, StockLocation, StockMove  # noqa: F401
+from dispatch.parts.returns_models import (  # noqa: F401
+    ExpectedReturn,
+    MonthClose,
+    ReturnedPart,
+    SupplierClaim,
+    SupplierClaimLine,
+)
+from dispatch.reports.models import ReportLink, ServiceReport, ServiceReportPart, ServiceReportSignature  # noqa: F401
 from dispatch.sla.models import DueChange  # noqa: F401
 from dispatch.sms.alerts import DeliveryAlert  # noqa: F401
 from dispatch.sms.models import InboundMessage, OutboxMessage  # noqa: F401

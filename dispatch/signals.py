@@ -18,6 +18,13 @@ Each signal is sent inside the transaction of the change that causes it, so a re
 - ``deadline_set_by_hand(order, milestone=str, due_at=datetime, text=str, language=str)`` — a
   dispatcher set a deadline with an explanation for the reporter (``text``, already checked to
   fit an SMS). Receivers: assignment's notices (the reporter, when the number takes SMS).
+- ``report_submitted(report)`` — a service report became complete: its content and part lines are
+  final for this revision. Receivers: parts (book the consumption van → customer).
+- ``report_approved(report)`` — a supervisor approved a service report (signed first where its
+  type requires a signature; a refusal to sign is approved only by a supervisor's decision).
+  Receivers: parts (write-offs rest on it).
+- ``report_voided(report)`` — a report revision was voided by a correction, or returned by a
+  supervisor; a new revision follows. Receivers: parts (reverse the consumption booked).
 """
 
 from blinker import Namespace
@@ -31,3 +38,6 @@ outbox_queued = _signals.signal("outbox-queued")
 deadline_warning = _signals.signal("deadline-warning")
 deadline_breached = _signals.signal("deadline-breached")
 deadline_set_by_hand = _signals.signal("deadline-set-by-hand")
+report_submitted = _signals.signal("report-submitted")
+report_approved = _signals.signal("report-approved")
+report_voided = _signals.signal("report-voided")

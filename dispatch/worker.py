@@ -69,6 +69,18 @@ def run_preventive(app: Flask, worker: str) -> int:
     return preventive.run(app, worker)
 
 
+def run_report_survey(app: Flask, worker: str) -> tuple[int, int]:
+    from dispatch.reports import survey
+
+    token = sqlite_writer.set(True)
+    try:
+        result = survey.sweep(db.session)
+        db.session.commit()
+        return result
+    finally:
+        sqlite_writer.reset(token)
+
+
 JOBS: list[Job] = [
     Job("heartbeat", run_heartbeat, "WORKER_HEARTBEAT_INTERVAL_S"),
     Job("outbox", run_outbox, "WORKER_OUTBOX_INTERVAL_S"),
@@ -76,6 +88,7 @@ JOBS: list[Job] = [
     Job("sla_escalations", sla_jobs.run_escalations, "SLA_JOB_INTERVAL_S"),
     Job("preventive", run_preventive, "INTAKE_PREVENTIVE_INTERVAL_S"),
     Job("offers", run_offer_sweep, "ASSIGN_SWEEP_INTERVAL_S"),
+    Job("report_survey", run_report_survey, "REPORTS_SURVEY_INTERVAL_S"),
 ]
 
 _scheduler: BaseScheduler | None = None

@@ -25,6 +25,8 @@ Decisions a reader should know:
 * Commands without arguments (LIST, ON, OFF) refuse a number or an English word after them
   (``ON IT``, ``OFF 123`` are errors: likely another command mistyped), but ignore Chinese
   chatter (``下班了明天见``). HELP ignores whatever follows.
+* ``REQ`` (ask for parts, 领料) reads its arguments as ``PART`` does; ``VAN`` (车存) takes none;
+  ``PACKED`` (旧件) takes the job code.
 * ``PART``: ``[job] CODE [qty]``; the code is the first token that is not a bare number
   (ASCII letters upper-cased), the quantity 1–999 written ``x2``, ``×2``, ``*2``, ``2``,
   ``2个``/``2件``…, ``两个``. One part per message: anything more is an error.
@@ -62,6 +64,10 @@ class CommandKind(enum.Enum):
     RESUME = "resume"
     DONE = "done"
     PART = "part"
+    #: Ask for parts for a job (a requisition); the van's stock; the old part is packed.
+    REQUEST_PARTS = "request_parts"
+    VAN_STOCK = "van_stock"
+    PACKED = "packed"
     LIST = "list"
     OFF_DUTY = "off_duty"
     ON_DUTY = "on_duty"
@@ -110,6 +116,9 @@ _WORDS: dict[CommandKind | None, tuple[str, str]] = {
     K.RESUME: ("RESUME RESUMED", "继续 恢复"),
     K.DONE: ("DONE FIXED FINISHED COMPLETE COMPLETED", "完成 完工 已完成 已完工 修好 修好了"),
     K.PART: ("PART PARTS", "配件 用件"),
+    K.REQUEST_PARTS: ("REQ REQUEST NEED", "领料 要件 申领 领件"),
+    K.VAN_STOCK: ("VAN STOCK MYVAN", "车存 车上 库存 我的配件"),
+    K.PACKED: ("PACKED PACK OLDPART", "旧件 旧件已打包 已打包 打包"),
     K.LIST: ("LIST JOBS MYJOBS", "任务 我的任务 任务列表 列表"),
     K.OFF_DUTY: ("OFF OFFDUTY", "下班 收工"),
     K.ON_DUTY: ("ON ONDUTY", "上班 开工"),
@@ -125,7 +134,7 @@ _FUZZY = {w: k for w, k in _EN.items() if len(w) >= 4 and not w.startswith(("ON"
 _NOT_TYPOS = frozenset({"MAYOR", "MANOR", "MINER", "MIXED", "ACCENT", "ACCENTED", "PARTY", "PANTS", "SING"})
 # After a command without arguments these words change nothing ("OFF DUTY NOW", "LIST ALL").
 _FILLER = frozenset({"DUTY", "NOW", "PLS", "PLEASE", "THANKS", "THX", "ALL", "TODAY", "JOBS", "JOB", "MY"})
-_NO_ARGS = frozenset({K.LIST, K.OFF_DUTY, K.ON_DUTY, K.HELP})
+_NO_ARGS = frozenset({K.LIST, K.OFF_DUTY, K.ON_DUTY, K.HELP, K.VAN_STOCK})
 # "No problem" answers yes in English but starts with NO: it is neither, ask again.
 _AMBIGUOUS_WORDS = frozenset({"NOPROBLEM", "NOPROB", "NOWORRIES"})
 # Words that, right after an acceptance, turn it into a refusal ("OK no", "好的 不去").
@@ -165,6 +174,9 @@ _FORMS: dict[CommandKind, tuple[str, str]] = {
     K.RESUME: ("RESUME 123", "继续 123"),
     K.DONE: ("DONE 123 what was done", "完成 123 做了什么"),
     K.PART: ("PART 123 P-1001 x2 (one part each SMS)", "配件 123 P-1001 2个（每条一种）"),
+    K.REQUEST_PARTS: ("REQ 123 P-1001 x2 (one part each SMS)", "领料 123 P-1001 2个（每条一种）"),
+    K.VAN_STOCK: ("VAN", "车存"),
+    K.PACKED: ("PACKED 123", "旧件 123"),
     K.LIST: ("LIST", "任务"),
     K.OFF_DUTY: ("OFF (off duty)", "下班"),
     K.ON_DUTY: ("ON (on duty)", "上班"),
@@ -173,9 +185,11 @@ _FORMS: dict[CommandKind, tuple[str, str]] = {
 _USAGE = {
     "en": "Reply: Y 123 accept; N 123 reason decline; OTW 123 20 on the way, mins; ARR arrived; "
     "SIGN warning sign placed; MAJOR/MINOR; WAIT PARTS/WAIT CUST; RESUME; DONE 123 note; "
-    "PART 123 P-1001 x2; LIST my jobs; ON/OFF duty. Job number optional if you have one job.",
+    "PART 123 P-1001 x2; REQ 123 P-1001 x2; VAN; PACKED 123; LIST my jobs; ON/OFF duty. "
+    "Job number optional if you have one job.",
     "zh": "回复：接 123；拒 123 原因；出发 123 20分钟；到达；警示；大修/小修；等配件/等客户；继续；"
-    "完成 123 说明；配件 123 P-1001 2个；任务；上班/下班。只有一单可不写单号",
+    "完成 123 说明；配件 123 P-1001 2个；领料 123 P-1001 2个；车存；旧件 123；"
+    "任务；上班/下班。只有一单可不写单号",
 }
 
 
@@ -245,8 +259,13 @@ def _parse_body(s: str, lang: Language) -> Command | ParseError:
     rest = _LEAD.sub("", rest)
     if kind is K.ON_THE_WAY:
         return _on_the_way(rest, lang)
-    if kind is K.PART:
-        return _part(rest, lang)
+    if kind in (K.PART, K.REQUEST_PARTS):
+        found = _part(rest, lang)
+        if kind is K.REQUEST_PARTS:
+            return (
+                replace(found, kind=kind) if isinstance(found, Command) else _error(found.reason, lang, kind)
+            )
+        return found
     if kind in _NO_ARGS:
         words = re.findall(r"[A-Za-z]+", rest, re.A)
         if kind is not K.HELP and (re.search(r"\d", rest) or any(w.upper() not in _FILLER for w in words)):

@@ -37,6 +37,21 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
+    return landing_page()
+
+
+def landing_page() -> str:
+    """Where a user starts: the warehouse's home for warehouse staff, the console for others."""
+    from flask import current_app
+
+    from dispatch.auth.models import Role
+
+    if (
+        current_user.is_authenticated
+        and current_user.role is Role.WAREHOUSE
+        and "warehouse.home" in current_app.view_functions
+    ):
+        return url_for("warehouse.home")
     return url_for("console.index")
 
 
@@ -146,9 +161,10 @@ def set_language(code: str):
 
 @bp.get("/")
 def root():
-    """Staff go to their console; anyone else sees the public landing (report a problem, or log in)."""
+    """Staff go to their own start page; anyone else sees the public landing (report a problem,
+    or log in)."""
     if current_user.is_authenticated:
-        return redirect(url_for("console.index"))
+        return redirect(landing_page())
     if "report.form" in current_app.view_functions:
         return render_template("landing.html")
     return redirect(url_for("auth.login"))

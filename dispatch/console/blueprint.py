@@ -30,6 +30,7 @@ LINKED_PAGES = (
     ("intake.phone_in", _l("Phone-in")),
     ("sms_simulator.page", _l("SMS simulator")),
     ("intake.call_log", _l("Calls and letters")),
+    ("console.reports", _l("Service reports")),
 )
 
 

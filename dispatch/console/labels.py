@@ -166,6 +166,14 @@ SKILL = {
     "customer_service": _l("customer service"),
     "vehicle_body": _l("coach body"),
     "vehicle_chassis": _l("chassis and engine"),
+    "revise": _l("report revised"),
+    "report_submitted": _l("service report completed"),
+    "report_revised": _l("new report revision"),
+    "report_refused": _l("customer refused to sign"),
+    "report_returned": _l("report returned to the technician"),
+    "report_signed": _l("service report signed"),
+    "report_rated": _l("customer rating"),
+    "signing_requested": _l("signature requested"),
 }
 
 

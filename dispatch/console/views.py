@@ -23,6 +23,7 @@ from dispatch.console import (  # noqa: F401  (routes)
     order_views,
     phone_views,
     progress,
+    report_views,
     technician_views,
 )
 from dispatch.console.blueprint import CONSOLE_ROLES, bp, locale

@@ -55,6 +55,9 @@ TRANSITIONS: Mapping[str, Transition] = {
         _t("complete", {S.ACCEPTED, S.ON_SITE}, S.WORK_DONE),
         _t("sign", {S.WORK_DONE}, S.SIGNED),
         _t("approve", {S.SIGNED}, S.APPROVED),
+        # A correction of a signed or approved service report: back to work_done for a new
+        # revision and a new signature (never around the signature).
+        _t("revise", {S.SIGNED, S.APPROVED}, S.WORK_DONE),
         # Work without a customer to sign (a public leak, a permit review) closes from work_done.
         _t("close", {S.WORK_DONE, S.APPROVED}, S.CLOSED),
         _t("hold", WORKING, S.ON_HOLD),

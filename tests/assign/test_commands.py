@@ -64,7 +64,10 @@ def test_the_whole_job_by_sms_in_chinese(county_org, db):
     assert text(db, tech.phone, "配件 P-1001 x2") == f"工单{code}：已记录配件P-1001 ×2。"
     db.rollback()
     assert order.status is Status.ON_SITE  # the next command resumed it
-    assert text(db, tech.phone, "完成 换了卡箍") == f"工单{code}已完工，辛苦了。已通知客户。"
+    # A part was used, so the job has a service report: the answer to DONE also says what it
+    # still needs, with the link to fill it.
+    done = text(db, tech.phone, "完成 换了卡箍")
+    assert done.startswith(f"工单{code}已完工，辛苦了。已通知客户。报告{code}还需要：")
     db.rollback()
     assert order.status is Status.WORK_DONE
     assert (

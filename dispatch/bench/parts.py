@@ -1,0 +1,273 @@
+"""`dispatch bench parts`: on-hand of one place and a month's reconciliation over a big ledger.
+
+A fresh database (a temporary SQLite file, or ``--database-url``, which must be empty) gets the
+demo organisations, then, in the county's organisation, 300 stock places (the warehouse, the
+returns shelf, vans and service stations) and 5 000 catalog parts, and ``--movements`` movements
+written through the ledger's bulk operation (``ledger.move_bulk``: the same checks as a single
+movement — open month, whole quantities, held places locked and never below zero — per batch of
+10 000). The history spans the last twelve months: goods receipts, issues to vans and stations
+for jobs (one work order per twenty movements, three kinds of parts each), consumption, old
+parts back, unused parts back.
+
+Then it measures ``ledger.on_hand`` of a random held place (p50 / p99 over 200 reads) and the
+full reconciliation of the busiest month (``reconciliation.month`` + ``discrepancies``).
+
+Not covered: the HTTP pages around them (rendering, the export files), the single-movement write
+path under concurrency (see the ledger's tests), and documents' own rows beyond one per batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+import click
+import numpy as np
+
+from dispatch.bench import bench
+
+BATCH = 10_000
+
+
+def _seed(session, org_id: int, n_places: int, n_parts: int):
+    import sqlalchemy as sa
+
+    from dispatch.parts import locations
+    from dispatch.parts.models import LocationKind, Part, StockLocation
+
+    locations.ensure_all(session, org_id)
+    have = len(
+        locations.of_org(
+            session,
+            org_id,
+            LocationKind.WAREHOUSE,
+            LocationKind.VAN,
+            LocationKind.STATION,
+            LocationKind.RETURNS,
+        )
+    )
+    session.execute(
+        sa.insert(StockLocation),
+        [
+            dict(
+                org_id=org_id,
+                kind=LocationKind.VAN if i % 5 else LocationKind.STATION,
+                code=f"BENCH-{i:04d}",
+                name=f"bench place {i}",
+            )
+            for i in range(max(0, n_places - have))
+        ],
+    )
+    supplier = locations.supplier(session, org_id, "bench supplier")
+    session.execute(
+        sa.insert(Part),
+        [
+            dict(
+                org_id=org_id,
+                number=f"BP-{i:05d}",
+                name_zh=f"测试件{i}",
+                name_en=f"bench part {i}",
+                nicknames="",
+                spec="",
+                unit="pc",
+                unit_cost_cents=1000 + i,
+                returns_required=i % 3 == 0,
+                warranty=i % 2 == 0,
+                serial_tracked=False,
+                supplier_id=supplier.id,
+            )
+            for i in range(n_parts)
+        ],
+    )
+    session.flush()
+    parts = list(session.scalars(sa.select(Part.id).where(Part.org_id == org_id, Part.number.like("BP-%"))))
+    places = locations.of_org(session, org_id)
+    return supplier, parts, places
+
+
+def _orders(session, org_id: int, count: int, first_day) -> list[int]:
+    import sqlalchemy as sa
+
+    from dispatch.orders.models import Channel, Status, WorkOrder
+
+    session.execute(
+        sa.insert(WorkOrder),
+        [
+            dict(
+                org_id=org_id,
+                reference=f"B{i:07d}",
+                type_code="water_leak",
+                channel=Channel.PHONE,
+                status=Status.CLOSED if i < count * 0.9 else Status.ACCEPTED,
+                description="bench",
+            )
+            for i in range(count)
+        ],
+    )
+    return list(
+        session.scalars(sa.select(WorkOrder.id).where(WorkOrder.reference.like("B%")).order_by(WorkOrder.id))
+    )
+
+
+def fill(session, org_id: int, movements: int, rng: np.random.Generator) -> dict:
+    from dispatch.parts import ledger, locations
+    from dispatch.parts.ledger import BulkMove
+    from dispatch.parts.models import HELD, DocKind, DocState, LocationKind
+
+    supplier, parts, places = _seed(session, org_id, 300, 5000)
+    warehouse = locations.warehouse(session, org_id)
+    shelf = locations.returns_shelf(session, org_id)
+    customers = locations.single(session, org_id, LocationKind.CUSTOMER)
+    field = [p.id for p in places if p.kind in (LocationKind.VAN, LocationKind.STATION)]
+    held_ids = {p.id for p in places if p.kind in HELD}
+    today = ledger.today()
+    first_day = today - timedelta(days=364)
+    orders = _orders(session, org_id, max(1, movements // 20), first_day)
+    session.commit()
+    stock: dict[tuple[int, int], int] = defaultdict(int)
+    issued: list[tuple[int, int, int]] = []
+    batches = max(1, -(-movements // BATCH))
+    written = 0
+    started = time.perf_counter()
+    for b in range(batches):
+        size = min(BATCH, movements - written)
+        day = first_day + timedelta(days=int(364 * b / batches))
+        docs = {
+            kind: ledger.new_document(session, org_id, kind, DocState.BOOKED, on=day)
+            for kind in (
+                DocKind.RECEIPT,
+                DocKind.REQUISITION,
+                DocKind.CONSUMPTION,
+                DocKind.RETURN_RECEIPT,
+                DocKind.TRANSFER,
+            )
+        }
+        job_slice = (
+            orders[int(len(orders) * b / batches) : int(len(orders) * (b + 1) / batches)] or orders[-1:]
+        )
+        items: list[BulkMove] = []
+        taken: dict[tuple[int, int], int] = defaultdict(int)
+        # What this batch may draw on: stock as it stood before the batch (the check reads the same).
+        for _ in range(size):
+            roll = rng.random()
+            job = job_slice[int(rng.integers(len(job_slice)))]
+            # A job needs a few kinds of parts, not a random one of the catalog each time.
+            part = parts[(job * 7919 + int(rng.integers(3)) * 131) % len(parts)]
+            qty = int(rng.integers(1, 4))
+            if roll < 0.45:
+                if stock[(warehouse.id, part)] - taken[(warehouse.id, part)] >= qty:
+                    van = field[int(rng.integers(len(field)))]
+                    items.append(BulkMove(part, warehouse.id, van, qty, docs[DocKind.REQUISITION].id, job))
+                    taken[(warehouse.id, part)] += qty
+                    issued.append((van, part, job))
+                else:
+                    items.append(
+                        BulkMove(part, supplier.id, warehouse.id, qty + 20, docs[DocKind.RECEIPT].id)
+                    )
+                continue
+            van, part, job = issued[int(rng.integers(len(issued)))] if issued else (field[0], part, job)
+            left = stock[(van, part)] - taken[(van, part)]
+            if left > 0 and roll < 0.85:
+                items.append(
+                    BulkMove(part, van, customers.id, min(qty, left), docs[DocKind.CONSUMPTION].id, job)
+                )
+                taken[(van, part)] += min(qty, left)
+            elif left > 0:
+                items.append(BulkMove(part, van, warehouse.id, left, docs[DocKind.TRANSFER].id, job))
+                taken[(van, part)] += left
+            else:
+                items.append(BulkMove(part, customers.id, shelf.id, 1, docs[DocKind.RETURN_RECEIPT].id, job))
+        ledger.move_bulk(session, org_id, day, items, held_ids)
+        for item in items:
+            stock[(item.from_location_id, item.part_id)] -= item.quantity
+            stock[(item.to_location_id, item.part_id)] += item.quantity
+        session.commit()
+        written += len(items)
+        issued = [i for i in issued[-20_000:] if stock[(i[0], i[1])] > 0]
+    return {
+        "fill_s": time.perf_counter() - started,
+        "places": [p.id for p in places if p.id in held_ids],
+        "first_day": first_day,
+    }
+
+
+def measure(session, org_id: int, places: list[int], month: str, rng: np.random.Generator) -> dict:
+    from dispatch.parts import ledger, reconciliation
+
+    samples = []
+    for _ in range(200):
+        place = places[int(rng.integers(len(places)))]
+        t0 = time.perf_counter()
+        ledger.on_hand(session, place)
+        samples.append(time.perf_counter() - t0)
+        session.rollback()
+    t0 = time.perf_counter()
+    lines = reconciliation.month(session, org_id, month)
+    reconciliation.discrepancies(session, org_id, 7, month=month)
+    month_s = time.perf_counter() - t0
+    a = np.asarray(samples) * 1000
+    return {
+        "onhand_ms_p50": round(float(np.percentile(a, 50)), 3),
+        "onhand_ms_p99": round(float(np.percentile(a, 99)), 3),
+        "month_reconciliation_s": round(month_s, 3),
+        "month_lines": len(lines),
+    }
+
+
+@bench.command("parts")
+@click.option("--movements", default=1_000_000, show_default=True, help="Movements in the ledger.")
+@click.option("--database-url", default=None, help="An empty database (default: a temporary SQLite file).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of figures.")
+def bench_parts(movements: int, database_url: str | None, as_json: bool) -> None:
+    """On-hand p50/p99 for one place and a month's reconciliation over a ledger of N movements."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from dispatch import create_app
+    from dispatch.demo import load_demo
+    from dispatch.extensions import db
+    from dispatch.parts import ledger
+
+    if not database_url:
+        database_url = f"sqlite:///{os.path.join(tempfile.mkdtemp(prefix='dispatch-bench-'), 'bench.db')}"
+    app = create_app({"DATABASE_URL": database_url, "DEMO_LOAD_WHEN_EMPTY": False, "TESTING": True})
+    rng = np.random.default_rng(13)
+    with app.app_context():
+        upgrade()
+        if db.session.scalar(sa.text("SELECT count(*) FROM organisation")):
+            raise click.ClickException("--database-url must name an empty (or new) database")
+        load_demo(db.session, with_reports=False)
+        db.session.commit()
+        from dispatch.auth.models import Organisation
+
+        org_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == "xinye"))
+        filled = fill(db.session, org_id, movements, rng)
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM ANALYZE stock_move"
+                )
+        else:
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+        month = ledger.month_of(filled["first_day"] + timedelta(days=182))
+        figures = measure(db.session, org_id, filled["places"], month, rng)
+        db.session.remove()
+    result = {
+        "movements": movements,
+        **{k: figures[k] for k in ("onhand_ms_p50", "onhand_ms_p99", "month_reconciliation_s")},
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"database: {database_url.split('@')[-1]}  cores: {os.cpu_count()}")
+    click.echo(f"filled {movements} movements through ledger.move_bulk in {filled['fill_s']:.1f} s")
+    click.echo(f"on-hand of one place: p50 {figures['onhand_ms_p50']} ms  p99 {figures['onhand_ms_p99']} ms")
+    click.echo(
+        f"reconciliation of {month}: {figures['month_reconciliation_s']} s ({figures['month_lines']} lines)"
+    )
+    click.echo("not covered: the HTTP pages and export files, single movements under concurrency")

@@ -1,0 +1,283 @@
+"""The double-entry ledger: the one place where stock moves.
+
+``move`` and ``move_many`` are the only writers of ``stock_move``. Before a held location gives
+anything away its row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite has a single
+writer) and its on-hand is read again, so two issues racing for the last unit cannot both win.
+Every entry is dated in an open month (``book_date``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from dispatch import clock
+from dispatch.parts.errors import MonthClosed, NotEnoughStock, PartsError
+from dispatch.parts.models import HELD, DocKind, Part, PartDocument, StockLocation, StockMove
+from dispatch.parts.returns_models import MonthClose
+
+
+def today() -> date:
+    return clock.local(clock.now()).date()
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def quantity(value: object) -> int:
+    """A count of unit parts: a whole number above zero. Raises PartsError otherwise."""
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str):
+        value = value.strip()
+        try:
+            value = int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            value = None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or value <= 0:
+        raise PartsError(
+            _("The quantity must be a whole number of parts above zero, not %(value)s.") % {"value": value}
+        )
+    return value
+
+
+def is_closed(session: Session, org_id: int, month: str) -> bool:
+    return (
+        session.scalar(sa.select(MonthClose.id).where(MonthClose.org_id == org_id, MonthClose.month == month))
+        is not None
+    )
+
+
+def book_date(
+    session: Session, org_id: int, on: date | None = None, *, late: bool = False
+) -> tuple[date, date | None]:
+    """The accounting day of an entry dated ``on`` (today by default) and its original date.
+
+    An entry in a closed month is refused — unless it is ``late`` (a document that arrived after
+    the close, such as a report signed afterwards): then it is booked today, in the open month,
+    and keeps its own date as a reference."""
+    on = on or today()
+    if not is_closed(session, org_id, month_of(on)):
+        return on, None
+    if late and not is_closed(session, org_id, month_of(today())):
+        return today(), on
+    raise MonthClosed(
+        _("The month %(month)s is closed: no entry may be dated in it.") % {"month": month_of(on)}
+    )
+
+
+def on_hand(session: Session, location_id: int, part_id: int | None = None) -> dict[int, int]:
+    """What a location holds, per part id (parts at zero left out)."""
+    inbound = sa.select(StockMove.part_id, StockMove.quantity.label("q")).where(
+        StockMove.to_location_id == location_id
+    )
+    outbound = sa.select(StockMove.part_id, (-StockMove.quantity).label("q")).where(
+        StockMove.from_location_id == location_id
+    )
+    if part_id is not None:
+        inbound = inbound.where(StockMove.part_id == part_id)
+        outbound = outbound.where(StockMove.part_id == part_id)
+    both = sa.union_all(inbound, outbound).subquery()
+    rows = session.execute(sa.select(both.c.part_id, sa.func.sum(both.c.q)).group_by(both.c.part_id))
+    return {pid: int(total) for pid, total in rows if total}
+
+
+def on_hand_of(session: Session, location_id: int, part_id: int) -> int:
+    return on_hand(session, location_id, part_id).get(part_id, 0)
+
+
+@dataclass(frozen=True)
+class Move:
+    part: Part
+    source: StockLocation
+    target: StockLocation
+    quantity: int
+    reason: str = ""
+    serial: str | None = None
+    work_order_id: int | None = None
+
+
+def move(session: Session, document: PartDocument | None, item: Move) -> StockMove:
+    return move_many(session, document, [item])[0]
+
+
+def move_many(session: Session, document: PartDocument | None, items: Iterable[Move]) -> list[StockMove]:
+    """Book ``items`` (all or nothing) under ``document``, dated on the document's day.
+
+    Raises NotEnoughStock when a held location would go below zero, PartsError for a bad
+    quantity or mixed organisations, MonthClosed for a closed month."""
+    items = [Move(**{**i.__dict__, "quantity": quantity(i.quantity)}) for i in items]
+    if not items:
+        return []
+    org_id = items[0].part.org_id
+    for item in items:
+        if {item.part.org_id, item.source.org_id, item.target.org_id} != {org_id}:
+            raise PartsError(_("A movement cannot cross organisations."))
+        if item.source.id == item.target.id:
+            raise PartsError(_("A movement needs two different places."))
+    booked_on = document.booked_on if document is not None else book_date(session, org_id)[0]
+    if document is None or document.original_on is None:
+        book_date(session, org_id, booked_on)  # a closed month refuses, whoever asks
+    _check_stock(session, items)
+    moves = [
+        StockMove(
+            org_id=org_id,
+            part_id=i.part.id,
+            from_location_id=i.source.id,
+            to_location_id=i.target.id,
+            quantity=i.quantity,
+            document_id=document.id if document is not None else None,
+            work_order_id=i.work_order_id
+            if i.work_order_id
+            else (document.work_order_id if document else None),
+            reason=i.reason[:200],
+            serial=i.serial,
+            booked_on=booked_on,
+        )
+        for i in items
+    ]
+    session.add_all(moves)
+    session.flush()
+    return moves
+
+
+def _check_stock(session: Session, items: list[Move]) -> None:
+    wanted: dict[tuple[int, int], int] = defaultdict(int)
+    held: dict[int, StockLocation] = {}
+    for item in items:
+        if item.source.kind in HELD:
+            wanted[(item.source.id, item.part.id)] += item.quantity
+            held[item.source.id] = item.source
+    # Lock in a fixed order so two documents drawing on the same places cannot deadlock.
+    for location_id in sorted(held):
+        session.execute(sa.select(StockLocation.id).where(StockLocation.id == location_id).with_for_update())
+    parts = {i.part.id: i.part for i in items}
+    for (location_id, part_id), need in sorted(wanted.items()):
+        have = on_hand_of(session, location_id, part_id)
+        if have < need:
+            raise NotEnoughStock(
+                _("%(place)s holds %(have)s of %(part)s; %(need)s cannot be taken from it.")
+                % {
+                    "place": held[location_id].name,
+                    "have": have,
+                    "part": parts[part_id].number,
+                    "need": need,
+                },
+                part=parts[part_id].number,
+                on_hand=have,
+            )
+
+
+#: Document number prefixes, as printed.
+PREFIX = {
+    DocKind.RECEIPT: "GR",
+    DocKind.REQUISITION: "RQ",
+    DocKind.FIELD_PURCHASE: "FP",
+    DocKind.CONSUMPTION: "CO",
+    DocKind.RETURN_RECEIPT: "RR",
+    DocKind.SHIPMENT: "SH",
+    DocKind.STOCK_COUNT: "SC",
+    DocKind.TRANSFER: "TR",
+    DocKind.WRITE_OFF: "WO",
+    DocKind.DISPOSITION: "DP",
+}
+
+
+def new_document(
+    session: Session,
+    org_id: int,
+    kind: DocKind,
+    state,
+    *,
+    on: date | None = None,
+    late: bool = False,
+    **values,
+) -> PartDocument:
+    """A document numbered per organisation, kind and month (GR-1-2611-0001), dated in an open
+    month (see ``book_date``). Flushed."""
+    booked_on, original_on = book_date(session, org_id, on, late=late)
+    stem = f"{PREFIX[kind]}-{org_id}-{booked_on:%y%m}-"
+    count = session.scalar(
+        sa.select(sa.func.count()).select_from(PartDocument).where(PartDocument.number.like(stem + "%"))
+    )
+    document = PartDocument(
+        org_id=org_id,
+        kind=kind,
+        state=state,
+        number=f"{stem}{count + 1:04d}",
+        booked_on=booked_on,
+        original_on=original_on,
+        **values,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+@dataclass(frozen=True)
+class BulkMove:
+    part_id: int
+    from_location_id: int
+    to_location_id: int
+    quantity: int
+    document_id: int
+    work_order_id: int | None = None
+
+
+def move_bulk(
+    session: Session, org_id: int, booked_on: date, items: list[BulkMove], held_ids: set[int]
+) -> int:
+    """The bulk form of ``move_many`` for loading history (imports, the benchmark): the same rules
+    — whole positive quantities, an open month, held places locked and never below zero — checked
+    for the whole batch at once, then one multi-row insert. ``held_ids``: the ids of the held
+    places among the batch's sources. Returns the number of rows written."""
+    book_date(session, org_id, booked_on)
+    wanted: dict[tuple[int, int], int] = defaultdict(int)
+    for item in items:
+        if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity <= 0:
+            raise PartsError(
+                _("The quantity must be a whole number of parts above zero, not %(value)s.")
+                % {"value": item.quantity}
+            )
+        if item.from_location_id == item.to_location_id:
+            raise PartsError(_("A movement needs two different places."))
+        if item.from_location_id in held_ids:
+            wanted[(item.from_location_id, item.part_id)] += item.quantity
+    for location_id in sorted({loc for loc, _part in wanted}):
+        session.execute(sa.select(StockLocation.id).where(StockLocation.id == location_id).with_for_update())
+    have: dict[tuple[int, int], int] = defaultdict(int)
+    pairs = sorted(wanted)
+    for start in range(0, len(pairs), 400):
+        chunk = pairs[start : start + 400]
+        for column, sign in ((StockMove.to_location_id, 1), (StockMove.from_location_id, -1)):
+            rows = session.execute(
+                sa.select(column, StockMove.part_id, sa.func.sum(StockMove.quantity))
+                .where(sa.tuple_(column, StockMove.part_id).in_(chunk))
+                .group_by(column, StockMove.part_id)
+            )
+            for location_id, part_id, total in rows:
+                have[(location_id, part_id)] += sign * int(total)
+    for pair, need in wanted.items():
+        if have[pair] < need:
+            raise NotEnoughStock(
+                _("%(place)s holds %(have)s of %(part)s; %(need)s cannot be taken from it.")
+                % {"place": pair[0], "have": have[pair], "part": pair[1], "need": need}
+            )
+    now = clock.now()
+    session.execute(
+        sa.insert(StockMove),
+        [
+            dict(org_id=org_id, booked_on=booked_on, created_at=now, reason="", **item.__dict__)
+            for item in items
+        ],
+    )
+    return len(items)

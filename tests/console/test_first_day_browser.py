@@ -249,7 +249,7 @@ def test_the_first_day_again(browser, server, db, demo, locale):  # noqa: F811, 
         page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
         # The preview is refreshed a moment after the details change, and says so while it is
         # (the page's network was idle long before: that is no sign the preview is current).
-        page.wait_for_function("document.querySelector('#type-deadlines').getAttribute('aria-busy') === 'false'")
+        page.locator("#type-deadlines[aria-busy=false]").wait_for(state="attached")
         preview = {
             li.get_attribute("data-milestone"): li.inner_text()
             for li in page.locator("#type-deadlines li.deadline").all()

@@ -59,17 +59,29 @@
   }
 
   var out = document.getElementById("type-deadlines");
+  var asked = 0, again = null;
+  // Until the answer for the details as they are now has come, the list shown is marked busy
+  // (aria-busy, dimmed): an older answer is never taken for the current one.
+  function busy(yes) { out.setAttribute("aria-busy", yes ? "true" : "false"); }
   function deadlines() {
+    clearTimeout(again);
     var type = form.elements.type_code.value;
-    if (!box.dataset.deadlines || !type) return;
+    var mine = ++asked;
+    if (!box.dataset.deadlines || !type) { out.textContent = ""; busy(false); return; }
     // The place, the VIN and the coordinates too: the preview is computed as the save will be.
     var url = box.dataset.deadlines + "?type=" + encodeURIComponent(type);
     ["severity", "needs_supplier", "address", "account", "lat", "lon"].forEach(function (name) {
       var el = form.elements[name];
-      if (el && el.value) url += "&" + name + "=" + encodeURIComponent(el.type === "checkbox" ? (el.checked ? "1" : "") : el.value);
+      if (!el) return;
+      // A checkbox's value is its fixed "on" value: what counts is whether it is ticked.
+      var value = el.type === "checkbox" ? (el.checked ? "1" : "") : el.value.trim();
+      if (value) url += "&" + name + "=" + encodeURIComponent(value);
     });
-    getJSON(url).then(function (data) {
+    busy(true);
+    getJSON(url).catch(function () { return null; }).then(function (data) {
+      if (mine !== asked) return;  // the details changed meanwhile: a newer answer is coming
       out.textContent = "";
+      busy(false);
       if (!data) return;
       var ul = document.createElement("ul");
       data.milestones.forEach(function (m) {
@@ -86,8 +98,7 @@
       out.appendChild(ul);
     });
   }
-  var again = null;
-  function deadlinesSoon() { clearTimeout(again); again = setTimeout(deadlines, 300); }
+  function deadlinesSoon() { asked++; busy(true); clearTimeout(again); again = setTimeout(deadlines, 300); }
   ["type_code", "severity", "needs_supplier", "address", "account", "lat", "lon"].forEach(function (name) {
     var el = form.elements[name];
     if (el) { el.addEventListener("change", deadlinesSoon); el.addEventListener("input", deadlinesSoon); }

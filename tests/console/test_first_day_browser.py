@@ -251,7 +251,9 @@ def test_the_first_day_again(browser, server, db, demo, locale):  # noqa: F811, 
         page.fill("textarea[name=description]", "车门关不上")
         page.locator("input[name=account]").press_sequentially(coach.account, delay=20)
         expect(page.locator("input[name=lat]")).not_to_have_value("")
-        page.wait_for_load_state("networkidle")
+        # The preview is refreshed a moment after the details change, and says so while it is
+        # (the page's network was idle long before: that is no sign the preview is current).
+        page.locator("#type-deadlines[aria-busy=false]").wait_for(state="attached")
         preview = {
             li.get_attribute("data-milestone"): li.inner_text()
             for li in page.locator("#type-deadlines li.deadline").all()

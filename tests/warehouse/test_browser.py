@@ -5,9 +5,7 @@ missing — except under CI=true, where a missing browser fails."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 
 import pytest
@@ -17,30 +15,10 @@ from werkzeug.serving import make_server
 from dispatch.assign.models import Technician
 from dispatch.parts import documents, jobs
 from dispatch.parts.catalog import find
+from tests.console.test_browser import browser  # noqa: F401  (fixture)
 from tests.factories import make_order
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = None
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = reason or "Playwright is not installed (pip install -e '.[dev]')"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests must run under CI: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -72,7 +50,7 @@ def two_old_parts_out(demo, db):
     db.commit()
 
 
-def test_typing_a_part_number_and_serial_receives_it_and_the_list_shrinks(browser, server, two_old_parts_out):
+def test_typing_a_part_number_and_serial_receives_it_and_the_list_shrinks(browser, server, two_old_parts_out):  # noqa: F811
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{server}/login")

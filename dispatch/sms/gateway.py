@@ -27,6 +27,10 @@ class OutgoingMessage:
     #: For template-based providers: the template key and its parameters.
     template: str | None = None
     params: Mapping[str, str] = field(default_factory=dict)
+    #: What the message is for (the outbox's kind) and whose it is: a template gateway picks the
+    #: organisation's template for the kind.
+    kind: str | None = None
+    org_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,8 @@ def _claim(
                         status_callback=status_callback(m),
                         template=m.template,
                         params=m.params,
+                        kind=m.kind,
+                        org_id=m.org_id,
                     ),
                     m.lookup_first,
                     m.created_at,

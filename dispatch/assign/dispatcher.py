@@ -36,7 +36,9 @@ def technician_in_org(session: Session, org_id: int, technician_id: int) -> Tech
     return tech
 
 
-def _notify(session: Session, order: WorkOrder, tech: Technician, body: str, kind: str) -> None:
+def _notify(
+    session: Session, order: WorkOrder, tech: Technician, body: str, kind: str, params: dict[str, str]
+) -> None:
     outbox.enqueue(
         session,
         to=tech.phone,
@@ -46,6 +48,8 @@ def _notify(session: Session, order: WorkOrder, tech: Technician, body: str, kin
         work_order_id=order.id,
         technician_id=tech.id,
         language=texts.short_language(tech.language),
+        template=kind,
+        params=params,
     )
 
 
@@ -118,6 +122,7 @@ def assign(
         tech,
         texts.assigned_text(order, code, tech.language, due_at=target.due_at if target else None),
         "assignment",
+        texts.job_params(order, code, due_at=target.due_at if target else None),
     )
     session.flush()
     return order
@@ -172,6 +177,7 @@ def unassign(
             previous,
             texts.withdrawn_text(order.job_code or "?", previous.language),
             "unassigned",
+            {"code": order.job_code or ""},
         )
     session.flush()
     return order

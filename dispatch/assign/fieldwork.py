@@ -27,8 +27,9 @@ from dispatch.sms import outbox
 CUSTOMER_KIND = "customer_update"
 
 
-def tell_customer(session: Session, order: WorkOrder, body: str) -> bool:
-    """Send ``body`` to the reporter, if there is a number to send it to."""
+def tell_customer(session: Session, order: WorkOrder, body: str, progress_zh: str) -> bool:
+    """Send ``body`` to the reporter, if there is a number to send it to (``progress_zh``: the
+    same news in the few Chinese words a template parameter holds)."""
     if not order.reporter_phone:
         return False
     outbox.enqueue(
@@ -39,6 +40,8 @@ def tell_customer(session: Session, order: WorkOrder, body: str) -> bool:
         org_id=order.org_id,
         work_order_id=order.id,
         language=texts.short_language(order.reporter_language),
+        template=CUSTOMER_KIND,
+        params=texts.customer_params(order, progress_zh),
     )
     return True
 
@@ -72,7 +75,9 @@ def depart(
     lifecycle.transition(
         session, order, "depart", actor, data={"eta_min": eta, "eta_given": eta_min is not None}
     )
-    told = tell_customer(session, order, texts.customer_on_the_way(order, eta))
+    told = tell_customer(
+        session, order, texts.customer_on_the_way(order, eta), texts.on_the_way_progress(eta)
+    )
     return eta, told
 
 
@@ -134,7 +139,7 @@ def complete(
         lifecycle.transition(session, order, "arrive", actor, note="arrival reported together with done")
     lifecycle.transition(session, order, "complete", actor, note=note)
     _at_site(tech, order, clock.now())
-    return tell_customer(session, order, texts.customer_done(order))
+    return tell_customer(session, order, texts.customer_done(order), "维修已完成")
 
 
 def part_used(session: Session, order: WorkOrder, code: str, quantity: int, actor: Actor) -> None:

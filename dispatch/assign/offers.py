@@ -301,6 +301,10 @@ def make_offers(
             work_order_id=order.id,
             technician_id=tech.id,
             language=texts.short_language(tech.language),
+            template=OFFER_KIND,
+            params=texts.job_params(
+                order, code, due_at=target.due_at if target else None, distance_km=offer.distance_km, now=now
+            ),
         )
         offer.outbox_message_id = message.id
         made.append(offer)
@@ -379,15 +383,18 @@ def close_others(
             if state is OfferState.TAKEN
             else texts.withdrawn_text(code, tech.language)
         )
+        kind = "offer_taken" if state is OfferState.TAKEN else "offer_withdrawn"
         outbox.enqueue(
             session,
             to=tech.phone,
             body=body,
-            kind="offer_taken" if state is OfferState.TAKEN else "offer_withdrawn",
+            kind=kind,
             org_id=order.org_id,
             work_order_id=order.id,
             technician_id=tech.id,
             language=texts.short_language(tech.language),
+            template=kind,
+            params={"code": code},
         )
         closed.append(other)
     return closed

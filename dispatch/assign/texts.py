@@ -177,3 +177,29 @@ def customer_done(order: WorkOrder) -> str:
         return _("%(reference)s: the work is done. Thank you for reporting it.") % {
             "reference": order.reference
         }
+
+
+# -- template parameters (gateways that send only approved templates: config/sms_templates.toml) --
+
+
+def job_params(
+    order: WorkOrder, code: str, *, due_at: datetime | None, distance_km: float | None = None, now=None
+) -> dict[str, str]:
+    """The parameters of the ``offer`` and ``assignment`` templates (Chinese names: the approved
+    templates are Chinese; the template gate shortens the place to its limit)."""
+    return {
+        "code": code,
+        "type": type_name(order.type_code, "zh"),
+        "place": place_of(order),
+        "km": km(distance_km).replace("?", "0"),
+        "due": when(due_at, now),
+    }
+
+
+def customer_params(order: WorkOrder, progress_zh: str) -> dict[str, str]:
+    """The parameters of the ``customer_update`` template."""
+    return {"reference": order.reference, "progress": progress_zh}
+
+
+def on_the_way_progress(minutes: int | None) -> str:
+    return f"已出发，约{minutes}分钟到达" if minutes else "维修人员已出发"

@@ -239,6 +239,8 @@ def acknowledge(
             org_id=org.id,
             work_order_id=order.id,
             language=language,
+            template="ack",
+            params=ack.template_params(order, duplicate_of=duplicate_of),
         )
     elif phone is not None:
         via = AckVia.READ_OUT

@@ -81,7 +81,9 @@ def contract_problems(action: str, body: Mapping[str, Any]) -> list[str]:
     spec = REQUEST_FORMAT.get(action)
     if spec is None:
         return [f"unknown action {action!r}"]
-    problems = [f"{name} is required" for name, (_t, required) in spec.items() if required and name not in body]
+    problems = [
+        f"{name} is required" for name, (_t, required) in spec.items() if required and name not in body
+    ]
     for name, value in body.items():
         if name not in spec:
             problems.append(f"{name} is not a parameter of {action}")
@@ -120,7 +122,12 @@ def expected_signature(
     timestamp = headers.get("X-TC-Timestamp", "")
     date = datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%d")
     to_sign = "\n".join(
-        ["TC3-HMAC-SHA256", timestamp, f"{date}/{SERVICE}/tc3_request", hashlib.sha256(canonical.encode()).hexdigest()]
+        [
+            "TC3-HMAC-SHA256",
+            timestamp,
+            f"{date}/{SERVICE}/tc3_request",
+            hashlib.sha256(canonical.encode()).hexdigest(),
+        ]
     )
     return tc3_signature(secret_key, date, to_sign)
 
@@ -250,13 +257,19 @@ class FakeTencentSms:
     # -- the API --------------------------------------------------------------------------------
 
     def _error(self, code: str, message: str) -> tuple[int, dict, bool]:
-        return 200, {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())}}, False
+        return (
+            200,
+            {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())}},
+            False,
+        )
 
     def _authenticate(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> str | None:
         auth = headers.get("Authorization", "")
         if not auth.startswith("TC3-HMAC-SHA256 "):
             return "AuthFailure.InvalidAuthorization"
-        fields = dict(part.strip().split("=", 1) for part in auth[len("TC3-HMAC-SHA256 ") :].split(",") if "=" in part)
+        fields = dict(
+            part.strip().split("=", 1) for part in auth[len("TC3-HMAC-SHA256 ") :].split(",") if "=" in part
+        )
         credential = fields.get("Credential", "").split("/")
         if len(credential) != 4 or credential[2:] != [SERVICE, "tc3_request"]:
             return "AuthFailure.InvalidAuthorization"
@@ -278,7 +291,9 @@ class FakeTencentSms:
             return "AuthFailure.SignatureFailure"
         return None
 
-    def _handle(self, method: str, path: str, headers: Mapping[str, str], raw: bytes) -> tuple[int, dict, bool]:
+    def _handle(
+        self, method: str, path: str, headers: Mapping[str, str], raw: bytes
+    ) -> tuple[int, dict, bool]:
         auth_error = self._authenticate(method, path, headers, raw)
         if auth_error:
             return self._error(auth_error, "The provided credentials could not be validated.")
@@ -319,33 +334,65 @@ class FakeTencentSms:
     def _SendSms(self, body: dict) -> tuple[int, dict]:
         template_id, params = body["TemplateId"], body.get("TemplateParamSet") or []
         if self.approved and self.approved.get(template_id) != len(params):
-            status = self._error("FailedOperation.TemplateIncorrectOrUnapproved", "template unapproved or params")
+            status = self._error(
+                "FailedOperation.TemplateIncorrectOrUnapproved", "template unapproved or params"
+            )
             return status[0], status[1]
         statuses = []
         now = int(time.time())
         for phone in body["PhoneNumberSet"]:
             if phone in self._refused:
                 statuses.append(
-                    {"SerialNo": "", "PhoneNumber": phone, "Fee": 0, "SessionContext": body.get("SessionContext", ""),
-                     "Code": self._refused[phone], "Message": "refused", "IsoCode": "CN"}
+                    {
+                        "SerialNo": "",
+                        "PhoneNumber": phone,
+                        "Fee": 0,
+                        "SessionContext": body.get("SessionContext", ""),
+                        "Code": self._refused[phone],
+                        "Message": "refused",
+                        "IsoCode": "CN",
+                    }
                 )
                 continue
             serial = f"2433:{uuid.uuid4().int % 10**20:020d}"
             text_len = len(body.get("SignName", "")) + 2 + sum(len(p) for p in params) + 20
             fee = 1 if text_len <= 70 else -(-text_len // 67)
-            sent = SentSms(serial, phone, template_id, list(params), body.get("SignName", ""),
-                           body.get("SessionContext", ""), now)
+            sent = SentSms(
+                serial,
+                phone,
+                template_id,
+                list(params),
+                body.get("SignName", ""),
+                body.get("SessionContext", ""),
+                now,
+            )
             with self._lock:
                 self.messages.append(sent)
                 self._receipts.append(
-                    {"UserReceiveTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                     "CountryCode": "86", "SubscriberNumber": phone.removeprefix("+86"), "PhoneNumber": phone,
-                     "SerialNo": serial, "ReportStatus": "SUCCESS", "Description": "DELIVRD",
-                     "SessionContext": sent.session_context, "_pulled": False, "_at": now}
+                    {
+                        "UserReceiveTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                        "CountryCode": "86",
+                        "SubscriberNumber": phone.removeprefix("+86"),
+                        "PhoneNumber": phone,
+                        "SerialNo": serial,
+                        "ReportStatus": "SUCCESS",
+                        "Description": "DELIVRD",
+                        "SessionContext": sent.session_context,
+                        "_pulled": False,
+                        "_at": now,
+                    }
                 )
-            statuses.append({"SerialNo": serial, "PhoneNumber": phone, "Fee": fee,
-                             "SessionContext": sent.session_context, "Code": "Ok", "Message": "send success",
-                             "IsoCode": "CN"})
+            statuses.append(
+                {
+                    "SerialNo": serial,
+                    "PhoneNumber": phone,
+                    "Fee": fee,
+                    "SessionContext": sent.session_context,
+                    "Code": "Ok",
+                    "Message": "send success",
+                    "IsoCode": "CN",
+                }
+            )
         return self._ok(SendStatusSet=statuses)
 
     @staticmethod

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock, signals
 from dispatch.db import claim, sqlite_writer
+from dispatch.sms import template_gate
 from dispatch.sms.gateway import Gateway, GatewayError, GatewayTimeout, OutgoingMessage
 from dispatch.sms.models import OutboxMessage, SendState
 
@@ -66,7 +67,11 @@ def enqueue(
     template: str | None = None,
     params: Mapping[str, str] | None = None,
 ) -> OutboxMessage:
-    """Add one outbound SMS to the caller's transaction. Flushes; the caller commits."""
+    """Add one outbound SMS to the caller's transaction. Flushes; the caller commits.
+
+    Under a gateway that sends only approved templates, the message is rendered as its
+    template, or refused at once (given up with its reason and a delivery alert): see
+    ``template_gate``."""
     message = OutboxMessage(
         recipient=to,
         body=body,
@@ -82,6 +87,10 @@ def enqueue(
     )
     session.add(message)
     session.flush()
+    refusal = template_gate.apply(session, message)
+    if refusal is not None:
+        fail(message, *refusal)
+        session.flush()
     session.info["outbox_queued"] = True
     if session.get_bind().dialect.name == "postgresql":
         # Delivered to listening workers when (and only if) this transaction commits.

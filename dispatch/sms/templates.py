@@ -168,7 +168,9 @@ def resolve(
     for number, param in enumerate(template.params, start=1):
         value = params.get(param.name, params.get(str(number)))
         if value is None:
-            raise TemplateRefused(f"the template {kind!r} needs the parameter {param.name!r}", "template_param")
+            raise TemplateRefused(
+                f"the template {kind!r} needs the parameter {param.name!r}", "template_param"
+            )
         values.append(fit_value(param, value))
     org = templates.organisations.get(org_code or "")
     return Resolved(template_id, values, _fill(template.zh, values, org.link if org else ""))

@@ -64,7 +64,13 @@ DEFAULT_TIMEOUT_S = 10
 DEFAULT_RECEIPT_WAIT_S = 120.0
 SESSION_PREFIX = "outbox:"
 
-_RETRYABLE_PREFIXES = ("AuthFailure", "InternalError", "LimitExceeded", "RequestLimitExceeded", "ServerNetworkError")
+_RETRYABLE_PREFIXES = (
+    "AuthFailure",
+    "InternalError",
+    "LimitExceeded",
+    "RequestLimitExceeded",
+    "ServerNetworkError",
+)
 #: Signs in the SDK's network error text that the connection was never made: nothing was sent.
 _NEVER_CONNECTED = ("Failed to establish a new connection", "Connection refused", "Name or service not known")
 
@@ -166,7 +172,9 @@ class TencentGateway(Gateway):
             offset += 100
         if now - since < self.receipt_wait:
             raise GatewayError(
-                "waiting for the provider's receipts before sending again", retryable=True, code="awaiting_receipt"
+                "waiting for the provider's receipts before sending again",
+                retryable=True,
+                code="awaiting_receipt",
             )
         return None
 
@@ -210,7 +218,9 @@ class TencentGateway(Gateway):
 
 
 def make_client(config: Mapping[str, object]) -> sms_client.SmsClient:
-    cred = credential.Credential(str(config["TENCENTCLOUD_SECRET_ID"]), str(config["TENCENTCLOUD_SECRET_KEY"]))
+    cred = credential.Credential(
+        str(config["TENCENTCLOUD_SECRET_ID"]), str(config["TENCENTCLOUD_SECRET_KEY"])
+    )
     http = HttpProfile(reqTimeout=int(float(config.get("TENCENT_SMS_TIMEOUT_S") or DEFAULT_TIMEOUT_S)))
     endpoint = str(config.get("TENCENT_SMS_ENDPOINT") or "")
     if endpoint:

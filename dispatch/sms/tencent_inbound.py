@@ -64,7 +64,9 @@ def _recipient(session: Session, config: Mapping[str, object], sign: str) -> str
     return None
 
 
-def receive_reply(session: Session, config: Mapping[str, object], item: Mapping[str, object]) -> InboundMessage | None:
+def receive_reply(
+    session: Session, config: Mapping[str, object], item: Mapping[str, object]
+) -> InboundMessage | None:
     """Store and act on one reply (push or pull shape). Commits (``inbound.receive``).
     Returns None for an item that is no reply (no number or no time)."""
     sender = e164(item)
@@ -81,7 +83,9 @@ def receive_reply(session: Session, config: Mapping[str, object], item: Mapping[
     )
 
 
-def receive_replies(session: Session, config: Mapping[str, object], items: Iterable[Mapping[str, object]]) -> int:
+def receive_replies(
+    session: Session, config: Mapping[str, object], items: Iterable[Mapping[str, object]]
+) -> int:
     """Each reply once; returns how many were new."""
     new = 0
     for item in items:

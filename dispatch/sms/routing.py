@@ -61,7 +61,9 @@ class OrgGateways(Gateway):
         """Read the organisations' codes (organisations are few; called once per delivery run)."""
         from dispatch.auth.models import Organisation
 
-        self.codes = dict(session.execute(sa.select(Organisation.id, Organisation.code)).tuples())
+        self.codes = {
+            org_id: code for org_id, code in session.execute(sa.select(Organisation.id, Organisation.code))
+        }
 
     def for_message(self, message: OutgoingMessage) -> Gateway:
         return self.gateways[backend_for(self.config, self.codes.get(message.org_id or -1))]

@@ -90,9 +90,8 @@ class TencentGateway(Gateway):
             raise ValueError(f"the tencent SMS backend needs {', '.join(missing)}")
         self.app_id = str(config["TENCENT_SMS_SDK_APP_ID"])
         self.sign_name = str(config.get("TENCENT_SMS_SIGN_NAME") or "")
-        self.receipt_wait = timedelta(
-            seconds=float(config.get("TENCENT_SMS_RECEIPT_WAIT_S") or DEFAULT_RECEIPT_WAIT_S)
-        )
+        wait = config.get("TENCENT_SMS_RECEIPT_WAIT_S")
+        self.receipt_wait = timedelta(seconds=DEFAULT_RECEIPT_WAIT_S if wait in (None, "") else float(wait))
         self.templates = templates.current(config)
         #: org_id → organisation code (template ids are per organisation); set by the worker.
         self.org_code: Callable[[int | None], str | None] = lambda _org_id: None

@@ -61,9 +61,8 @@ class OrgGateways(Gateway):
         """Read the organisations' codes (organisations are few; called once per delivery run)."""
         from dispatch.auth.models import Organisation
 
-        self.codes = {
-            org_id: code for org_id, code in session.execute(sa.select(Organisation.id, Organisation.code))
-        }
+        rows = session.execute(sa.select(Organisation.id, Organisation.code)).all()
+        self.codes = {row.id: row.code for row in rows}
 
     def for_message(self, message: OutgoingMessage) -> Gateway:
         return self.gateways[backend_for(self.config, self.codes.get(message.org_id or -1))]

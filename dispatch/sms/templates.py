@@ -56,6 +56,8 @@ class Param:
     type: str
     max: int
     shorten: bool = False
+    #: Sent when the caller gives no value (or an empty one); None: the value is required.
+    default: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,13 @@ def load(path: Path | str | None = None) -> TemplateSet:
     templates = {}
     for kind, t in data.get("templates", {}).items():
         params = tuple(
-            Param(str(p["name"]), str(p.get("type", "text")), int(p.get("max", 12)), bool(p.get("shorten")))
+            Param(
+                str(p["name"]),
+                str(p.get("type", "text")),
+                int(p.get("max", 12)),
+                bool(p.get("shorten")),
+                None if p.get("default") is None else str(p["default"]),
+            )
             for p in t.get("params", [])
         )
         ids = {str(k): str(v) for k, v in t.get("ids", {}).items()}
@@ -133,6 +141,8 @@ def fit_value(param: Param, value: object) -> str:
     """The value as the provider will take it, shortened where the file allows; raises
     TemplateRefused when it breaks the parameter's rules."""
     text = "" if value is None else str(value).strip()
+    if not text and param.default is not None:
+        text = param.default
     if not text:
         raise TemplateRefused(f"parameter {param.name!r} is empty", "template_param")
     if "【" in text or "】" in text or _LINK.search(text):
@@ -167,7 +177,7 @@ def resolve(
     values = []
     for number, param in enumerate(template.params, start=1):
         value = params.get(param.name, params.get(str(number)))
-        if value is None:
+        if value is None and param.default is None:
             raise TemplateRefused(
                 f"the template {kind!r} needs the parameter {param.name!r}", "template_param"
             )
@@ -269,6 +279,8 @@ SENT_KINDS = (
     "closure",
     "deadline_set",
     "customer_update",
+    "customer_on_the_way",
+    "customer_done",
     "console_message",
     "offer",
     "offer_taken",

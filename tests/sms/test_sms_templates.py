@@ -176,3 +176,14 @@ def test_cli_check_and_export(runner, tmp_path, app):
     app.config["TENCENT_SMS_TEMPLATES"] = str(broken)
     result = runner.invoke(args=["sms", "templates", "check"])
     assert result.exit_code == 1 and "offer: no template for this message kind" in result.output
+
+
+def test_free_text_passed_along_is_never_a_parameter_and_defaults_fill_a_missing_value(shipped):
+    done = templates.resolve(
+        shipped, "customer_done", "xinye", {"reference": "WO-7", "note": "换了卡箍，另见 www.x.cn"}
+    )
+    assert done.params == ["WO-7"] and "卡箍" not in done.text
+    on_way = templates.resolve(shipped, "customer_on_the_way", "xinye", {"reference": "WO-7", "minutes": ""})
+    assert on_way.params == ["WO-7", "若干"]
+    on_way = templates.resolve(shipped, "customer_on_the_way", "xinye", {"reference": "WO-7", "minutes": 25})
+    assert on_way.text == "您的报修WO-7：维修人员已出发，预计25分钟左右到达。"

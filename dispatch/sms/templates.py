@@ -294,5 +294,9 @@ SENT_KINDS = (
     "survey_reminder",
     "report_missing",
     "report_returned",
+    "report_sign",
+    "report_confirm",
+    "report_survey",
+    "report_survey_reminder",
     "parts_reply",
 )

@@ -41,6 +41,12 @@ def sends_free_text(config: Mapping[str, object], org_code: str | None) -> bool:
     return backend_for(config, org_code) not in TEMPLATE_BACKENDS
 
 
+def any_template_backend(config: Mapping[str, object]) -> bool:
+    """Whether any organisation's messages go through a template-only gateway."""
+    used = {str(config["SMS_BACKEND"]), *org_backends(config).values()}
+    return bool(used & TEMPLATE_BACKENDS)
+
+
 class OrgGateways(Gateway):
     """One gateway per backend in use; each message goes through its organisation's."""
 

@@ -36,6 +36,8 @@ def apply(session: Session, message: OutboxMessage) -> tuple[str, str] | None:
     if not has_app_context():
         return None
     config = current_app.config
+    if not routing.any_template_backend(config):
+        return None  # the common case costs no query
     org_code = _org_code(session, message.org_id)
     if routing.sends_free_text(config, org_code):
         return None

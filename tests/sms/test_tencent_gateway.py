@@ -174,3 +174,24 @@ def test_a_kind_without_template_is_refused_at_the_outbox_with_an_alert(tencent_
     gateway.refresh(db)
     assert outbox.deliver_due(db, gateway, outbox.OutboxPolicy(), "w1").claimed == 0
     assert fake_tencent.messages == []
+
+
+def test_one_organisation_on_the_template_gateway_the_other_on_the_global_one(
+    app, make_app, db, fake_tencent
+):
+    mixed = make_app(SMS_BACKEND="console", SMS_ORG_BACKENDS="xinye=tencent", **fake_tencent.config())
+    with mixed.app_context():
+        county, coach = make_org("xinye"), make_org("zycoach")
+        templated = outbox.enqueue(
+            db, to=TECH, body="Job 123 …", kind="offer_taken", params={"code": "123"}, org_id=county.id
+        )
+        free = outbox.enqueue(db, to=TECH, body="Job 456 was taken.", kind="offer_taken", org_id=coach.id)
+        db.commit()
+        assert templated.body == "【新野县供排水】工单123已由其他人员接单，无需前往。"
+        assert free.body == "Job 456 was taken."
+        gateway = OrgGateways(mixed.config)
+        gateway.refresh(db)
+        assert outbox.deliver_due(db, gateway, outbox.OutboxPolicy(), "w1").sent == 2
+        assert [m.params for m in fake_tencent.messages] == [["123"]]  # the coach's went to the console
+        assert mixed.test_client().get("/healthz").get_json()["sms_org_backends"] == {"xinye": "tencent"}
+        db.remove()

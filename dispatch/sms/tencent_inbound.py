@@ -45,6 +45,11 @@ def e164(item: Mapping[str, object]) -> str:
     return f"+{nation}{mobile}"
 
 
+def _text(item: Mapping[str, object]) -> str:
+    # PostgreSQL text cannot hold NUL; nothing a handset sends needs it.
+    return str(item.get("text") or "").replace("\x00", "")
+
+
 def reply_key(sender: str, at: int, text: str) -> str:
     """The reply's identity: its number, the provider's time (seconds) and its text."""
     digest = hashlib.sha256(f"{sender}\n{int(at)}\n{text}".encode()).hexdigest()
@@ -70,7 +75,7 @@ def receive_reply(
     """Store and act on one reply (push or pull shape). Commits (``inbound.receive``).
     Returns None for an item that is no reply (no number or no time)."""
     sender = e164(item)
-    text = str(item.get("text") or "").replace("\x00", "")
+    text = _text(item)
     try:
         at = int(item.get("time") or 0)
     except (TypeError, ValueError):
@@ -86,16 +91,14 @@ def receive_reply(
 def receive_replies(
     session: Session, config: Mapping[str, object], items: Iterable[Mapping[str, object]]
 ) -> int:
-    """Each reply once; returns how many were new."""
+    """Each reply once; returns how many were new (a known key is not even handed to the pipe)."""
     new = 0
     for item in items:
-        key_before = None
-        sender = e164(item)
         try:
-            key_before = reply_key(sender, int(item.get("time") or 0), str(item.get("text") or ""))
+            key = reply_key(e164(item), int(item.get("time") or 0), _text(item))
         except (TypeError, ValueError):
             continue
-        known = session.scalar(sa.select(InboundMessage.id).where(InboundMessage.provider_id == key_before))
+        known = session.scalar(sa.select(InboundMessage.id).where(InboundMessage.provider_id == key))
         session.rollback()
         if known is None and receive_reply(session, config, item) is not None:
             new += 1

@@ -174,3 +174,17 @@ def test_health_reports_the_backend_and_the_console_offers_a_call_instead_of_fre
     response = client.post(f"/console/orders/{reference}/message", data={"body": "师傅下午到"})
     assert response.status_code == 302
     assert counts(db) == before
+
+
+def test_callbacks_refuse_what_is_not_the_providers_shape(tencent_app, db):
+    client = tencent_app.test_client()
+    url = f"/sms/tencent/reply/{CALLBACK_SECRET}"
+    assert client.post(url, data="not json", content_type="application/json").status_code == 400
+    assert client.post(url, json=["a", 1]).status_code == 400
+    # Items without a number or a time are no replies: acknowledged, nothing stored.
+    assert (
+        client.post(url, json=[{"text": "接 123"}, {"mobile": "13800138000", "time": "x"}]).status_code == 200
+    )
+    assert counts(db)[0] == 0
+    status = f"/sms/tencent/status/{CALLBACK_SECRET}"
+    assert client.post(status, json=[{"sid": "unknown", "report_status": "SUCCESS"}]).status_code == 200

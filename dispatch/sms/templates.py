@@ -287,6 +287,7 @@ SENT_KINDS = (
     "offer_withdrawn",
     "assignment",
     "unassigned",
+    "command_reply",
     "sla_warning",
     "sla_escalation",
     "signing_link",

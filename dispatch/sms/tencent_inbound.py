@@ -9,9 +9,9 @@ A reply has no provider id, so it is known by one key made of the sender's numbe
 provider's time of the reply and the text (``reply_key``): the same reply seen by the push and
 by the pull, or pushed twice, is stored once and acted on once. Two identical texts sent by one
 number within the same second would be taken as one — a repeated command, which acts once anyway.
-Replies are never answered with free text: under a template gateway the handler's reply is kept
-on the stored message (the console shows it), and what follows (an assignment, a notice) goes out
-through the outbox as a template.
+Replies are never answered with free text: the handler's reply is kept on the stored message
+(the console shows it) and a technician whose text acted on a job gets the ``command_reply``
+template instead — the job and the state it is in now.
 """
 
 from __future__ import annotations
@@ -23,12 +23,28 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dispatch.auth.models import Organisation
 from dispatch.db import sqlite_writer
-from dispatch.sms import delivery, inbound, templates
+from dispatch.orders.models import Status, WorkOrder
+from dispatch.sms import delivery, inbound, outbox, routing, templates
 from dispatch.sms.models import InboundMessage
 
 log = logging.getLogger(__name__)
 
+#: A work order's state in the few Chinese words the ``command_reply`` template takes.
+STATE_WORDS = {
+    Status.QUEUED: "待派",
+    Status.OFFERED: "待接单",
+    Status.ACCEPTED: "已接单",
+    Status.EN_ROUTE: "已出发",
+    Status.ON_SITE: "已到场",
+    Status.WORK_DONE: "已完工",
+    Status.SIGNED: "已签字",
+    Status.APPROVED: "已审核",
+    Status.CLOSED: "已办结",
+    Status.ON_HOLD: "暂停",
+    Status.CANCELLED: "已取消",
+}
 #: Receipt statuses as our delivery statuses.
 RECEIPT_STATUS = {"SUCCESS": "delivered", "FAIL": "undelivered"}
 
@@ -59,8 +75,6 @@ def reply_key(sender: str, at: int, text: str) -> str:
 def _recipient(session: Session, config: Mapping[str, object], sign: str) -> str | None:
     """The hotline number of the organisation whose signature the reply answered, if known:
     the citizen channel uses it to tell which organisation a report is for."""
-    from dispatch.auth.models import Organisation
-
     if not sign:
         return None
     for code, org in templates.current(config).organisations.items():
@@ -100,9 +114,44 @@ def receive_replies(
             continue
         known = session.scalar(sa.select(InboundMessage.id).where(InboundMessage.provider_id == key))
         session.rollback()
-        if known is None and receive_reply(session, config, item) is not None:
+        if known is None and (message := receive_reply(session, config, item)) is not None:
             new += 1
+            confirm(session, config, message)
     return new
+
+
+def confirm(session: Session, config: Mapping[str, object], message: InboundMessage) -> None:
+    """Tell a technician whose text acted on a job where the job stands, as a template (the
+    handler's free-text reply cannot be sent). Commits."""
+    if message.sender_kind != inbound.TECHNICIAN or message.work_order_id is None or message.error:
+        return
+    token = sqlite_writer.set(True)
+    try:
+        session.rollback()
+        order = session.get(WorkOrder, message.work_order_id)
+        if order is None:
+            return
+        org_code = session.scalar(sa.select(Organisation.code).where(Organisation.id == order.org_id))
+        if routing.sends_free_text(config, org_code):
+            return
+        outbox.enqueue(
+            session,
+            to=message.sender,
+            body=message.reply or "",
+            kind="command_reply",
+            org_id=order.org_id,
+            work_order_id=order.id,
+            language="zh",
+            template="command_reply",
+            params={
+                "job": order.job_code or order.reference,
+                "state": STATE_WORDS.get(order.status, "已更新"),
+            },
+        )
+        session.commit()
+    finally:
+        session.rollback()
+        sqlite_writer.reset(token)
 
 
 def record_receipts(session: Session, items: Iterable[Mapping[str, object]]) -> int:

@@ -102,6 +102,12 @@ def test_report_ack_offer_and_reply_by_push_then_by_pull(tencent_app, county, db
     response = push_reply(client, offer.recipient, f"接 {code}", at)
     assert response.status_code == 200 and response.get_json() == {"result": 0, "errmsg": "OK"}
     assert order_of(db, reference).status is Status.ACCEPTED
+    # His answer comes back as a template too: the job and where it stands.
+    [told] = db.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "command_reply"))
+    assert (
+        told.recipient == offer.recipient
+        and told.body == f"【新野县供排水】已收到您的短信，工单{code}当前状态：已接单。"
+    )
 
     # The provider pushes it again (or an attacker replays it): nothing changes.
     before = counts(db)

@@ -116,7 +116,7 @@ def register_extensions(app: Flask) -> None:
     sessions.init_app(app)
 
     from dispatch.sla import reactions
-    from dispatch.sms import console_gateway, twilio_gateway  # noqa: F401  (register the backends)
+    from dispatch.sms import console_gateway, tencent_gateway, twilio_gateway  # noqa: F401  (register the backends)
 
     reactions.connect()
 
@@ -131,12 +131,14 @@ def register_blueprints(app: Flask) -> None:
     from dispatch.health import bp as health_bp
     from dispatch.sla.views import bp as sla_bp
     from dispatch.sms.simulator import bp as sms_simulator_bp
+    from dispatch.sms.tencent_views import bp as sms_tencent_bp
     from dispatch.sms.views import bp as sms_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(sms_tencent_bp)
     app.register_blueprint(sms_simulator_bp)
     app.register_blueprint(sla_bp)
 

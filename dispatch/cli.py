@@ -251,8 +251,9 @@ def _commands() -> list[click.Command]:
     from dispatch.bench import parts as _parts_bench  # noqa: F401  (adds `bench parts`)
     from dispatch.bench import sms as _sms_bench  # noqa: F401  (adds `bench sms`)
     from dispatch.sla.cli import sla
+    from dispatch.sms.cli import sms
 
-    return [serve, worker, demo, user, apikey, bench, sla]
+    return [serve, worker, demo, user, apikey, bench, sla, sms]
 
 
 def register(app: Flask) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.extensions import db
 from dispatch.heartbeat import scheduler_state
+from dispatch.sms.routing import org_backends
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ def _check(engine: sa.Engine, interval_s: float, timeout_s: float, result: dict)
 @bp.get("/healthz")
 def healthz():
     backend = current_app.config["SMS_BACKEND"]
+    # Organisations whose messages go through another gateway than the deployment's.
+    extra = {"sms_org_backends": per_org} if (per_org := org_backends(current_app.config)) else {}
     timeout_s = float(current_app.config["DB_HEALTH_TIMEOUT_S"])
     result: dict = {}
     if _stuck.acquire(blocking=False):
@@ -59,5 +62,5 @@ def healthz():
     else:
         log.warning("health check: %d earlier checks still wait on the database", MAX_STUCK)
     if "scheduler" not in result:
-        return jsonify(database="unreachable", scheduler="off", sms_backend=backend), 503
-    return jsonify(database="ok", scheduler=result["scheduler"], sms_backend=backend)
+        return jsonify(database="unreachable", scheduler="off", sms_backend=backend, **extra), 503
+    return jsonify(database="ok", scheduler=result["scheduler"], sms_backend=backend, **extra)

@@ -19,7 +19,14 @@ CONFIG_DIR = ROOT / "config"
 INSTANCE_DIR = ROOT / "instance"
 
 #: Names read from the environment even though settings.toml has no default for them.
-ENV_ONLY = ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+ENV_ONLY = (
+    "SECRET_KEY",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TENCENTCLOUD_SECRET_ID",
+    "TENCENTCLOUD_SECRET_KEY",
+    "TENCENT_SMS_CALLBACK_SECRET",
+)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -23,8 +23,8 @@ from dispatch.assign.reactions import run_sweep as run_offer_sweep
 from dispatch.db import sqlite_writer
 from dispatch.extensions import db
 from dispatch.sla import jobs as sla_jobs
-from dispatch.sms import outbox
-from dispatch.sms.gateway import create_gateway
+from dispatch.sms import outbox, tencent_inbound
+from dispatch.sms.routing import OrgGateways
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,16 @@ def run_heartbeat(app: Flask, worker: str) -> None:
         sqlite_writer.reset(token)
 
 
-def run_outbox(app: Flask, worker: str) -> outbox.DeliveryReport:
+def _gateway(app: Flask) -> OrgGateways:
     gateway = app.extensions.get("sms_gateway")
     if gateway is None:
-        gateway = app.extensions["sms_gateway"] = create_gateway(app.config["SMS_BACKEND"], app.config)
+        gateway = app.extensions["sms_gateway"] = OrgGateways(app.config)
+    gateway.refresh(db.session)
+    return gateway
+
+
+def run_outbox(app: Flask, worker: str) -> outbox.DeliveryReport:
+    gateway = _gateway(app)
     base = app.config["PUBLIC_BASE_URL"].rstrip("/")
     callback = (
         (lambda _m: f"{base}/sms/status") if app.config["SMS_BACKEND"] != "console" else (lambda _m: None)
@@ -61,6 +67,14 @@ def run_outbox(app: Flask, worker: str) -> outbox.DeliveryReport:
     if report.claimed >= int(app.config["OUTBOX_BATCH_SIZE"]):
         wake("outbox")
     return report
+
+
+def run_tencent_pull(app: Flask, worker: str) -> tuple[int, int]:
+    """Pull replies and receipts from Tencent Cloud SMS (deployments without callbacks)."""
+    tencent = _gateway(app).gateways.get("tencent")
+    if tencent is None or not app.config.get("TENCENT_SMS_PULL"):
+        return 0, 0
+    return tencent_inbound.pull(db.session, app.config, tencent)
 
 
 def run_preventive(app: Flask, worker: str) -> int:
@@ -89,6 +103,7 @@ JOBS: list[Job] = [
     Job("preventive", run_preventive, "INTAKE_PREVENTIVE_INTERVAL_S"),
     Job("offers", run_offer_sweep, "ASSIGN_SWEEP_INTERVAL_S"),
     Job("report_survey", run_report_survey, "REPORTS_SURVEY_INTERVAL_S"),
+    Job("tencent_pull", run_tencent_pull, "TENCENT_SMS_PULL_INTERVAL_S"),
 ]
 
 _scheduler: BaseScheduler | None = None

@@ -36,9 +36,23 @@ def technician_in_org(session: Session, org_id: int, technician_id: int) -> Tech
     return tech
 
 
-def _notify(session: Session, order: WorkOrder, tech: Technician, body: str, kind: str) -> None:
+def _notify(
+    session: Session,
+    order: WorkOrder,
+    tech: Technician,
+    body: str,
+    kind: str,
+    params: dict[str, str] | None = None,
+) -> None:
     outbox.send(
-        session, kind, to=tech.phone, text=body, order=order, technician_id=tech.id, language=tech.language
+        session,
+        kind,
+        to=tech.phone,
+        text=body,
+        params=params,
+        order=order,
+        technician_id=tech.id,
+        language=tech.language,
     )
 
 
@@ -111,6 +125,7 @@ def assign(
         tech,
         texts.assigned_text(order, code, tech.language, due_at=target.due_at if target else None),
         "assignment",
+        texts.job_params(order, code, due_at=target.due_at if target else None),
     )
     session.flush()
     return order
@@ -165,6 +180,7 @@ def unassign(
             previous,
             texts.withdrawn_text(order.job_code or "?", previous.language),
             "unassigned",
+            {"code": order.job_code or ""},
         )
     session.flush()
     return order

@@ -300,6 +300,9 @@ def make_offers(
             order=order,
             technician_id=tech.id,
             language=tech.language,
+            params=texts.job_params(
+                order, code, due_at=target.due_at if target else None, distance_km=offer.distance_km, now=now
+            ),
         )
         offer.outbox_message_id = message.id
         made.append(offer)

@@ -184,3 +184,20 @@ def customer_done(order: WorkOrder, note: str | None = None) -> Rendered:
         else:
             template = _("%(reference)s: the work is done. Thank you for reporting it.")
     return Rendered(template % values, values)
+
+
+# -- template parameters (gateways that send only approved templates: config/sms_templates.toml) --
+
+
+def job_params(
+    order: WorkOrder, code: str, *, due_at: datetime | None, distance_km: float | None = None, now=None
+) -> dict[str, str]:
+    """The parameters of the ``offer`` and ``assignment`` templates (Chinese names: the approved
+    templates are Chinese; the template gate shortens the place to its limit)."""
+    return {
+        "code": code,
+        "type": type_name(order.type_code, "zh"),
+        "place": place_of(order),
+        "km": km(distance_km).replace("?", "0"),
+        "due": when(due_at, now),
+    }

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from dispatch import clock
 from dispatch.assign.models import Technician
-from dispatch.auth.models import User
+from dispatch.auth.models import Organisation, User
 from dispatch.console import actions as order_actions
 from dispatch.console import holders, live
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
@@ -25,7 +25,7 @@ from dispatch.orders.models import Event, WorkOrder
 from dispatch.orders.service import get_order
 from dispatch.sla.plan import milestone_state
 from dispatch.sla.service import promised
-from dispatch.sms import outbox
+from dispatch.sms import outbox, routing
 from dispatch.sms.models import InboundMessage, OutboxMessage
 from dispatch.web import commit, roles_required
 
@@ -262,6 +262,13 @@ def note(reference: str):
     return _back(reference)
 
 
+@bp.app_template_global("sms_free_text")
+def sms_free_text(org_id: int) -> bool:
+    """Whether the organisation's SMS gateway sends free text (a template-only one does not)."""
+    org = db.session.get(Organisation, org_id)
+    return routing.sends_free_text(current_app.config, org.code if org else None)
+
+
 @bp.post("/orders/<reference>/message")
 @roles_required(*CONSOLE_ROLES)
 def message(reference: str):
@@ -274,6 +281,16 @@ def message(reference: str):
         raise DomainError(_("The customer gave a landline, which takes no SMS: call the customer."))
     if not form.validate_on_submit() or not form.body.data.strip():
         flash(_("Write the message first (at most 300 characters)."), "error")
+        return _back(reference)
+    if not sms_free_text(order.org_id):
+        flash(
+            _(
+                "Text messages go through approved templates only: a message of your own cannot be "
+                "sent by SMS. Call the customer on %(phone)s.",
+                phone=order.reporter_phone,
+            ),
+            "error",
+        )
         return _back(reference)
     body = form.body.data.strip()
     sent = outbox.send(

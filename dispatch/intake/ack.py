@@ -14,7 +14,7 @@ from dispatch.auth.models import Organisation
 from dispatch.intake.text import _
 from dispatch.language import locale_of, text_language
 from dispatch.orders.models import Channel, Milestone, WorkOrder
-from dispatch.sla.service import rulebook
+from dispatch.sla.service import promised, rulebook
 
 #: The reporter's catalog locale and the language of a text, as everywhere else.
 babel_locale = locale_of
@@ -157,3 +157,17 @@ def acknowledgement(
         if hotline:
             parts.append(_("Supervision hotline: %(phone)s.", phone=hotline))
     return ("" if zh else " ").join(parts)
+
+
+def template_params(order: WorkOrder, *, duplicate_of: WorkOrder | None = None) -> dict[str, str]:
+    """The parameters of the ``ack`` template (config/sms_templates.toml), in Chinese like the
+    approved text; the template gate shortens the type and place names to their limits."""
+    type_def = rulebook().type(order.type_code)
+    milestone = promised(duplicate_of or order)
+    due = clock.local(milestone.due_at).strftime("%m-%d %H:%M") if milestone and milestone.due_at else "待定"
+    return {
+        "reference": order.reference,
+        "type": type_def.name_zh,
+        "place": " ".join((order.address or "待确认").split()),
+        "due": due,
+    }

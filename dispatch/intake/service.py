@@ -234,7 +234,15 @@ def acknowledge(
     message = None
     if phone is not None and phone.mobile:
         via = AckVia.SMS
-        message = outbox.send(session, "ack", to=phone.e164, text=text, order=order, language=language)
+        message = outbox.send(
+            session,
+            "ack",
+            to=phone.e164,
+            text=text,
+            params=ack.template_params(order, duplicate_of=duplicate_of),
+            order=order,
+            language=language,
+        )
     elif phone is not None:
         via = AckVia.READ_OUT
     else:

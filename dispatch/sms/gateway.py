@@ -30,6 +30,10 @@ class OutgoingMessage:
     #: Provider ids already recorded for *other* outbox messages (set for a look-up before a
     #: resend): two identical texts to one number must never be taken for each other's send.
     known_ids: frozenset[str] = frozenset()
+    #: What the message is for (the outbox's kind) and whose it is: a template gateway picks the
+    #: organisation's template for the kind.
+    kind: str | None = None
+    org_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from dispatch import clock, signals
 from dispatch.db import claim, sqlite_writer
 from dispatch.language import short_language
+from dispatch.sms import template_gate
 from dispatch.sms.gateway import Gateway, GatewayError, GatewayTimeout, OutgoingMessage
 from dispatch.sms.models import OutboxMessage, SendState
 
@@ -69,7 +70,11 @@ def enqueue(
     template: str | None = None,
     params: Mapping[str, str] | None = None,
 ) -> OutboxMessage:
-    """Add one outbound SMS to the caller's transaction. Flushes; the caller commits."""
+    """Add one outbound SMS to the caller's transaction. Flushes; the caller commits.
+
+    Under a gateway that sends only approved templates, the message is rendered as its
+    template, or refused at once (given up with its reason and a delivery alert): see
+    ``template_gate``."""
     message = OutboxMessage(
         recipient=to,
         body=body,
@@ -85,6 +90,10 @@ def enqueue(
     )
     session.add(message)
     session.flush()
+    refusal = template_gate.apply(session, message)
+    if refusal is not None:
+        fail(message, *refusal)
+        session.flush()
     session.info["outbox_queued"] = True
     if session.get_bind().dialect.name == "postgresql":
         # Delivered to listening workers when (and only if) this transaction commits.
@@ -238,6 +247,8 @@ def _claim(
                         status_callback=status_callback(m),
                         template=m.template,
                         params=m.params,
+                        kind=m.kind,
+                        org_id=m.org_id,
                     ),
                     m.lookup_first,
                     m.created_at,

@@ -31,7 +31,7 @@ def stock():
     place = (
         owned(StockLocation, request.args.get("location", type=int))
         if request.args.get("location")
-        else places[0]
+        else locations.warehouse(db.session, org_id())
     )
     held = ledger.on_hand(db.session, place.id)
     parts = list(db.session.scalars(sa.select(Part).where(Part.org_id == org_id()).order_by(Part.number)))

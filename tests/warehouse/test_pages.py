@@ -186,3 +186,17 @@ def test_a_dispatcher_asks_for_parts_for_a_technician_and_a_supervisor_approves(
     assert client.post(f"/warehouse/requisitions/{requisition.id}/issue").status_code == 302
     db.rollback()
     assert ledger.on_hand_of(db, van.id, requisition.lines[0].part_id) == before + 3
+
+
+def test_stock_opens_on_the_central_warehouse_and_ships_only_where_there_are_stations(demo, client, db):
+    _login(client, "warehouse")
+    client.post("/language/en")
+    county = client.get("/warehouse/stock").get_data(as_text=True)
+    central = locations.warehouse(db, demo.xinye.id)
+    assert f"{central.name} <span" in county  # the heading names the central warehouse
+    assert "P-1001" in county  # the demo's opening stock is on its shelves
+    assert "Shipment to a service station" not in county  # the county has no partner stations
+    client.post("/logout")
+    _login(client, "coach.warehouse")
+    client.post("/language/en")
+    assert "Shipment to a service station" in client.get("/warehouse/stock").get_data(as_text=True)

@@ -197,7 +197,11 @@ def complete_place(session: Session, message: InboundMessage, order: WorkOrder, 
         )
         if milestone is not None and milestone.due_at is not None:
             body += " " + _("Promised by %(due)s.", due=format_due(milestone.due_at, locale))
-    params = {"reference": order.reference, "place": " ".join(placement.label.split()), "due": _due_param(order)}
+    params = {
+        "reference": order.reference,
+        "place": " ".join(placement.label.split()),
+        "due": _due_param(order),
+    }
     _send(session, message, body, "reply", language, params, order=order)
 
 

@@ -80,9 +80,7 @@ def resolve(session: Session, code: str, address: str | None) -> str:
             links.LinkError(_("This code is not valid. Check the code in the text message."), "tampered"),
         )
     if link.used_at is not None:
-        raise _refuse(
-            session, address, links.LinkError(_("This code has already been used."), "used")
-        )
+        raise _refuse(session, address, links.LinkError(_("This code has already been used."), "used"))
     if clock.now() > link.expires_at:
         raise _refuse(
             session, address, links.LinkError(_("This code has expired. Ask for a new one."), "expired")

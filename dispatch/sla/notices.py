@@ -69,13 +69,16 @@ def warning_text(order: WorkOrder, milestone: Milestone, language: str) -> str:
     """To whoever must meet a milestone soon (the technician, the owner of the order)."""
     params = template_params(order, milestone)
     with force_locale(language):
-        return Rendered(_(
-            "Due soon: %(reference)s %(type)s, %(milestone)s by %(due)s.",
-            reference=order.reference,
-            type=_type_name(order, language),
-            milestone=_label(milestone.name),
-            due=when(milestone.due_at),
-        ), params)
+        return Rendered(
+            _(
+                "Due soon: %(reference)s %(type)s, %(milestone)s by %(due)s.",
+                reference=order.reference,
+                type=_type_name(order, language),
+                milestone=_label(milestone.name),
+                due=when(milestone.due_at),
+            ),
+            params,
+        )
 
 
 def escalation_text(order: WorkOrder, milestone: Milestone, language: str) -> str:
@@ -83,14 +86,17 @@ def escalation_text(order: WorkOrder, milestone: Milestone, language: str) -> st
     params = template_params(order, milestone)
     with force_locale(language):
         assignee = order.assignee.name[:NAME_MAX] if order.assignee is not None else _("nobody")
-        return Rendered(_(
-            "Missed: %(reference)s %(type)s, %(milestone)s was due %(due)s. Assignee: %(assignee)s.",
-            reference=order.reference,
-            type=_type_name(order, language),
-            milestone=_label(milestone.name),
-            due=when(milestone.due_at),
-            assignee=assignee,
-        ), params)
+        return Rendered(
+            _(
+                "Missed: %(reference)s %(type)s, %(milestone)s was due %(due)s. Assignee: %(assignee)s.",
+                reference=order.reference,
+                type=_type_name(order, language),
+                milestone=_label(milestone.name),
+                due=when(milestone.due_at),
+                assignee=assignee,
+            ),
+            params,
+        )
 
 
 def deadline_text(order: WorkOrder, due_at: datetime, explanation: str, language: str) -> str:

@@ -101,12 +101,8 @@ def test_deadline_warning_and_escalation_go_through_their_templates(tencent_app,
     tech = make_technician(county, phone="+8613800000001", language="zh", name="张师傅")
     owner = make_user(county, phone="+8613800000002", language="zh_Hans_CN", username="desk")
     boss = make_user(county, Role.SUPERVISOR, phone="+8613800000003", language="en", username="boss")
-    db.add(
-        DutyShift(
-            org_id=county.id, user_id=boss.id, starts_at=at("2026-10-02T08:00"), ends_at=at("2026-10-02T20:00"),
-            shift="day",
-        )
-    )  # fmt: skip
+    day = (at("2026-10-02T08:00"), at("2026-10-02T20:00"))
+    db.add(DutyShift(org_id=county.id, user_id=boss.id, starts_at=day[0], ends_at=day[1], shift="day"))
     order = make_order(county, reported_at=at("2026-10-02T08:00"), assignee_id=tech.id, owner_id=owner.id)
     lifecycle.transition(db, order, "locate", Actor.system())
     db.commit()

@@ -1,7 +1,7 @@
 """With SMS_BACKEND=tencent against the local fake: the messages that carried no template
 parameters before — the citizen's replies (the place asked for again, the report placed, a status
-query, a number with no report) and the deadline warning and escalation — go out through their
-approved templates, none refused."""
+query, a number with no report), the deadline warning and escalation, and a deadline set by hand —
+go out through their approved templates, none refused."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from dispatch import clock
+from dispatch.assign import notices
 from dispatch.auth.models import DutyShift, Role
 from dispatch.geo.placing import sync_depots
 from dispatch.orders import lifecycle
@@ -103,7 +104,13 @@ def test_deadline_warning_and_escalation_go_through_their_templates(tencent_app,
     boss = make_user(county, Role.SUPERVISOR, phone="+8613800000003", language="en", username="boss")
     day = (at("2026-10-02T08:00"), at("2026-10-02T20:00"))
     db.add(DutyShift(org_id=county.id, user_id=boss.id, starts_at=day[0], ends_at=day[1], shift="day"))
-    order = make_order(county, reported_at=at("2026-10-02T08:00"), assignee_id=tech.id, owner_id=owner.id)
+    order = make_order(
+        county,
+        reported_at=at("2026-10-02T08:00"),
+        assignee_id=tech.id,
+        owner_id=owner.id,
+        reporter_phone=CITIZEN,
+    )
     lifecycle.transition(db, order, "locate", Actor.system())
     db.commit()
     reference = order.reference
@@ -127,3 +134,11 @@ def test_deadline_warning_and_escalation_go_through_their_templates(tencent_app,
     assert {db.get(OutboxMessage, m.id).state for m in [*warnings, escalation]} == {SendState.SENT}
     sent = sent_templates(fake_tencent)
     assert len(sent["2100201"]) == 2 and sent["2100202"][0].params == [reference, "到场", "10-02 09:00"]
+
+    # A deadline set by hand reaches the reporter as its template; the explanation stays behind.
+    order = db.get(WorkOrder, order.id)
+    notices.on_set_by_hand(order, "管网抢修需要停水", "zh", at("2026-10-03T18:00"))
+    db.commit()
+    [told] = outbox(db, "deadline_set")
+    assert told.state is SendState.QUEUED and told.recipient == CITIZEN
+    assert told.body == f"【新野县供排水】报修{reference}的处理时限调整为10-03 18:00，详情请致电服务热线。"

@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
+from dispatch import clock
 from dispatch.auth.models import Organisation
 from dispatch.errors import DomainError
 from dispatch.geo.chain import locate
@@ -84,8 +85,18 @@ def _organisation(session: Session, recipient: str | None, text: str) -> Organis
     return orgs[0]
 
 
-def _send(session: Session, message: InboundMessage, body: str, kind: str, language: str, **ids) -> None:
-    outbox.send(session, kind, to=message.sender, text=body, language=language, **ids)
+def _send(
+    session: Session, message: InboundMessage, body: str, kind: str, language: str, params=None, **ids
+) -> None:
+    outbox.send(session, kind, to=message.sender, text=body, params=params, language=language, **ids)
+
+
+def _due_param(order: WorkOrder) -> str:
+    """The promised time as a template parameter (like the acknowledgement's): "12-01 14:30"."""
+    milestone = promised(order)
+    if order.status in FINAL or milestone is None or milestone.due_at is None:
+        return "待定"
+    return clock.local(milestone.due_at).strftime("%m-%d %H:%M")
 
 
 def _previous(session: Session, message: InboundMessage) -> InboundMessage | None:
@@ -125,6 +136,9 @@ def answer_query(session: Session, message: InboundMessage, language: str) -> No
     with force_locale(locale):
         if not orders:
             body = _("We have no report from this number.")
+            org = _organisation(session, message.recipient, message.body or "")
+            _send(session, message, body, "status_none", language, {}, org_id=org.id if org else None)
+            return
         else:
             lines = []
             for order in orders:
@@ -136,7 +150,12 @@ def answer_query(session: Session, message: InboundMessage, language: str) -> No
                     line += " " + _("(promised by %(due)s)", due=format_due(milestone.due_at, locale))
                 lines.append(line)
             body = "\n".join(lines)
-    _send(session, message, body, "status", language, org_id=orders[0].org_id if orders else None)
+    # A template carries one report: the latest (or the one named); the text lists up to three.
+    latest = orders[0]
+    with force_locale(babel_locale("zh")):
+        state = _status_text(latest, babel_locale("zh"))
+    params = {"reference": latest.reference, "state": state, "due": _due_param(latest)}
+    _send(session, message, body, "status", language, params, org_id=latest.org_id)
 
 
 def complete_place(session: Session, message: InboundMessage, order: WorkOrder, language: str) -> None:
@@ -157,7 +176,7 @@ def complete_place(session: Session, message: InboundMessage, order: WorkOrder, 
                 "a crossing or a landmark nearby.",
                 reference=order.reference,
             )
-            _send(session, message, body, "ask_place", language, order=order)
+            _send(session, message, body, "ask_place", language, {"reference": order.reference}, order=order)
             return
         place_order(
             session,
@@ -178,7 +197,12 @@ def complete_place(session: Session, message: InboundMessage, order: WorkOrder, 
         )
         if milestone is not None and milestone.due_at is not None:
             body += " " + _("Promised by %(due)s.", due=format_due(milestone.due_at, locale))
-    _send(session, message, body, "reply", language, order=order)
+    params = {
+        "reference": order.reference,
+        "place": " ".join(placement.label.split()),
+        "due": _due_param(order),
+    }
+    _send(session, message, body, "reply", language, params, order=order)
 
 
 def handle(session: Session, message: InboundMessage) -> inbound.HandlerResult:
@@ -213,7 +237,7 @@ def handle(session: Session, message: InboundMessage) -> inbound.HandlerResult:
                 "Thank you. What is the problem, and where? For example: water leak at Renmin Road 25; "
                 "manhole cover missing at the bus station."
             )
-        _send(session, message, body, "ask_type", language, org_id=org.id)
+        _send(session, message, body, "ask_type", language, {}, org_id=org.id)
         return inbound.HandlerResult(None)
     try:
         result = take_report(

@@ -41,6 +41,13 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def create(session: Session, report: ServiceReport, purpose: str, sent_to: str | None = None) -> str:
     """A new link for ``purpose`` (sign or fill); returns the full URL under PUBLIC_BASE_URL."""
+    return url_for_link(create_link(session, report, purpose, sent_to))
+
+
+def create_link(
+    session: Session, report: ServiceReport, purpose: str, sent_to: str | None = None
+) -> ReportLink:
+    """A new link row for ``purpose``. Flushes."""
     hours = rules().sign_link_hours if purpose == "sign" else rules().fill_link_hours
     link = ReportLink(
         report=report,
@@ -52,9 +59,16 @@ def create(session: Session, report: ServiceReport, purpose: str, sent_to: str |
     )
     session.add(link)
     session.flush()
-    token = _serializer().dumps({"l": link.id, "n": link.nonce})
+    return link
+
+
+def token_for(link: ReportLink) -> str:
+    return _serializer().dumps({"l": link.id, "n": link.nonce})
+
+
+def url_for_link(link: ReportLink) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return base + PATH[purpose] + token
+    return base + PATH[link.purpose] + token_for(link)
 
 
 def resolve(session: Session, token: str, purpose: str) -> ReportLink:

@@ -238,8 +238,21 @@ class ReportLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    #: The short code sent instead of the link through a template gateway (``short_codes``).
+    short_code: Mapped[str | None] = mapped_column(sa.String(8), unique=True)
 
     report: Mapped[ServiceReport] = relationship()
+
+
+class ShortCodeTry(db.Model):
+    """A refused short signing code, by the address it came from: the rate limit counts them."""
+
+    __tablename__ = "short_code_try"
+    __table_args__ = (sa.Index("ix_short_code_try_address", "address", "tried_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64))
+    tried_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 # -- the model refuses, not only the forms ---------------------------------------------------

@@ -14,6 +14,7 @@ import binascii
 import io
 import secrets
 
+from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from dispatch.errors import DomainError
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, Status
-from dispatch.reports import canonical, links, pdf, service, survey, texts
+from dispatch.reports import canonical, links, pdf, service, short_codes, survey, texts
 from dispatch.reports.models import (
     ReportLink,
     ReportState,
@@ -33,6 +34,7 @@ from dispatch.reports.models import (
     SignatureMethod,
 )
 from dispatch.reports.rules import rules
+from dispatch.sms import routing
 from dispatch.sms.models import InboundMessage
 
 MAX_SIGNATURE_BYTES = 500 * 1024
@@ -80,15 +82,22 @@ def request(session: Session, report: ServiceReport) -> list[str]:
     for number in (order.reporter_phone, getattr(service.vehicle_of(session, order), "phone", None)):
         if number and number not in numbers:
             numbers.append(number)
+    templates_only = not routing.sends_free_text(current_app.config, order.org.code if order.org else None)
     for number in numbers:
-        url = links.create(session, report, "sign", sent_to=number)
+        link = links.create_link(session, report, "sign", sent_to=number)
+        url = links.url_for_link(link)
+        params = {"ref": order.reference}
+        if templates_only:
+            # A link may not be a template variable: the registered address in the approved text,
+            # then a short single-use code standing for this link (``short_codes``).
+            params["code"] = short_codes.create(session, link)
         texts.send(
             session,
             report,
             to=number,
             kind="report_sign",
             template="report_sign",
-            params={"ref": order.reference, "link": url},
+            params=params,
             body=texts.sign_request(report, url, language),
             language=language,
         )

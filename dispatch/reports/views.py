@@ -14,7 +14,7 @@ from dispatch.errors import DomainError
 from dispatch.extensions import db, limiter
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel
-from dispatch.reports import flow, links, service, signing
+from dispatch.reports import flow, links, service, short_codes, signing
 from dispatch.reports.models import ReportState
 from dispatch.reports.texts import FIELD, RESPONSIBILITY
 from dispatch.web import commit
@@ -80,6 +80,18 @@ def sign(token: str):
         ),
         status,
     )
+
+
+@bp.get("/s/<code>")
+@limiter.limit("30 per minute")
+def short_code(code: str):
+    """The registered address and short code a template gateway sends instead of the link."""
+    try:
+        token = short_codes.resolve(db.session, code, request.remote_addr)
+    except DomainError:
+        commit()  # the refused try counts towards the address's limit
+        raise
+    return redirect(url_for(".sign", token=token))
 
 
 @bp.route("/t/<token>", methods=["GET", "POST"])

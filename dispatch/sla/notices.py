@@ -15,10 +15,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dispatch import clock
-from dispatch.language import ENGLISH, language_for
+from dispatch.language import CHINESE, ENGLISH, language_for
 from dispatch.orders.models import Milestone, WorkOrder
 from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import rulebook
+from dispatch.sms.outbox import Rendered
 
 #: What each milestone means to the person who has to meet it.
 MILESTONE_LABELS = {
@@ -56,29 +57,45 @@ def _label(name: str) -> str:
     return str(label) if label is not None else name
 
 
+def template_params(order: WorkOrder, milestone: Milestone) -> dict[str, str]:
+    """The values of the ``sla_warning`` / ``sla_escalation`` templates, in Chinese like the
+    approved text (the template gate shortens the milestone to its limit)."""
+    with force_locale(CHINESE):
+        label = _label(milestone.name)
+    return {"reference": order.reference, "milestone": label, "due": when(milestone.due_at)}
+
+
 def warning_text(order: WorkOrder, milestone: Milestone, language: str) -> str:
     """To whoever must meet a milestone soon (the technician, the owner of the order)."""
+    params = template_params(order, milestone)
     with force_locale(language):
-        return _(
-            "Due soon: %(reference)s %(type)s, %(milestone)s by %(due)s.",
-            reference=order.reference,
-            type=_type_name(order, language),
-            milestone=_label(milestone.name),
-            due=when(milestone.due_at),
+        return Rendered(
+            _(
+                "Due soon: %(reference)s %(type)s, %(milestone)s by %(due)s.",
+                reference=order.reference,
+                type=_type_name(order, language),
+                milestone=_label(milestone.name),
+                due=when(milestone.due_at),
+            ),
+            params,
         )
 
 
 def escalation_text(order: WorkOrder, milestone: Milestone, language: str) -> str:
     """To the supervisor on duty: a milestone was missed, and who has the job."""
+    params = template_params(order, milestone)
     with force_locale(language):
         assignee = order.assignee.name[:NAME_MAX] if order.assignee is not None else _("nobody")
-        return _(
-            "Missed: %(reference)s %(type)s, %(milestone)s was due %(due)s. Assignee: %(assignee)s.",
-            reference=order.reference,
-            type=_type_name(order, language),
-            milestone=_label(milestone.name),
-            due=when(milestone.due_at),
-            assignee=assignee,
+        return Rendered(
+            _(
+                "Missed: %(reference)s %(type)s, %(milestone)s was due %(due)s. Assignee: %(assignee)s.",
+                reference=order.reference,
+                type=_type_name(order, language),
+                milestone=_label(milestone.name),
+                due=when(milestone.due_at),
+                assignee=assignee,
+            ),
+            params,
         )
 
 

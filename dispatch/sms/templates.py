@@ -276,6 +276,7 @@ SENT_KINDS = (
     "ask_place",
     "reply",
     "status",
+    "status_none",
     "closure",
     "deadline_set",
     "customer_on_the_way",

@@ -146,14 +146,12 @@ def test_segments_count_the_signature_and_the_template_as_the_provider_bills():
 
 
 def test_the_signing_link_is_the_registered_address_followed_by_a_short_code(shipped):
-    resolved = templates.resolve(
-        shipped, "signing_link", "zycoach", {"reference": "WO-1", "short_code": "482913"}
-    )
-    assert "https://fw.zycoach.example.cn/s 输入签字码482913" in resolved.text
-    with pytest.raises(templates.TemplateRefused):
-        templates.resolve(
-            shipped, "signing_link", "zycoach", {"reference": "WO-1", "short_code": "https://x.cn/a"}
-        )
+    for kind, ref in (("signing_link", "reference"), ("report_sign", "ref")):
+        resolved = templates.resolve(shipped, kind, "zycoach", {ref: "WO-1", "code": "K7M2XQ9D"})
+        assert "https://fw.zycoach.example.cn/s/K7M2XQ9D " in resolved.text
+        for bad in ("https://x.cn/a", "K7M2XQ9D1", "K7M/2XQ"):
+            with pytest.raises(templates.TemplateRefused):
+                templates.resolve(shipped, kind, "zycoach", {ref: "WO-1", "code": bad})
 
 
 def test_per_organisation_backend_beside_the_global_one():

@@ -250,9 +250,10 @@ def _commands() -> list[click.Command]:
     from dispatch.bench import intake as _bench_intake  # noqa: F401  (adds `bench intake`)
     from dispatch.bench import parts as _parts_bench  # noqa: F401  (adds `bench parts`)
     from dispatch.bench import sms as _sms_bench  # noqa: F401  (adds `bench sms`)
+    from dispatch.kpi.cli import kpi
     from dispatch.sla.cli import sla
 
-    return [serve, worker, demo, user, apikey, bench, sla]
+    return [serve, worker, demo, user, apikey, bench, sla, kpi]
 
 
 def register(app: Flask) -> None:

@@ -144,6 +144,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(warehouse_bp)
 
+    from dispatch.kpi.views import bp as kpi_bp
+
+    app.register_blueprint(kpi_bp)
+
     from dispatch.intake import init_app as init_intake
 
     init_intake(app)

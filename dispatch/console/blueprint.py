@@ -32,6 +32,8 @@ LINKED_PAGES = (
     ("intake.call_log", _l("Calls and letters")),
     ("console.reports", _l("Service reports")),
 )
+#: Pages only supervisors and administrators are linked to.
+SUPERVISOR_PAGES = (("kpi.dashboard", _l("KPIs")),)
 
 
 def actor() -> lifecycle.Actor:
@@ -69,6 +71,7 @@ def _console_globals():
         return [
             (url_for(endpoint), text)
             for endpoint, text in LINKED_PAGES
+            + (SUPERVISOR_PAGES if current_user.has_role(Role.SUPERVISOR, Role.ADMIN) else ())
             if endpoint in current_app.view_functions
         ]
 

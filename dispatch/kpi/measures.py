@@ -199,22 +199,41 @@ def breakdown(
     return out
 
 
-def drill(org_id: int, period: Period, kpi: str, outcome: str, now: datetime | None = None):
-    """The work orders behind a figure: ``outcome`` is "numerator" or "denominator" (for
-    timeliness the numerator is the met milestones; "missed" gives the others)."""
+def drill(
+    org_id: int,
+    period: Period,
+    kpi: str,
+    part: str,
+    dimension: str | None = None,
+    key: str | None = None,
+    now: datetime | None = None,
+):
+    """The ids of the work orders behind a figure. ``part`` is "numerator", "denominator" or
+    "missed" (denominator minus numerator); ``dimension``/``key`` narrow it to one row of a
+    breakdown. For the complaint rate's numerator the orders are the complaints themselves,
+    narrowed by the order each one is about."""
     now = now or clock.now()
-    if kpi == "timeliness" or kpi == "satisfaction":
+    if kpi in ("timeliness", "satisfaction"):
         rows = (timeliness_rows if kpi == "timeliness" else satisfaction_rows)(org_id, period, now)
         sub = rows.subquery()
         ids = sa.select(sub.c.order_id)
-        if outcome == "numerator":
+        if part == "numerator":
             ids = ids.where(sub.c.good)
-        elif outcome == "missed":
+        elif part == "missed":
             ids = ids.where(sa.not_(sub.c.good))
-        return ids
-    if kpi == "complaint_rate":
-        if outcome == "numerator":
-            sub = at_fault_rows(org_id, period).subquery()
-            return sa.select(sub.c.complaint_order_id)
-        return completed_rows(org_id, period)
-    raise KeyError(kpi)
+        about = sub.c.order_id
+    elif kpi == "complaint_rate" and part == "numerator":
+        sub = at_fault_rows(org_id, period).subquery()
+        ids, about = sa.select(sub.c.complaint_order_id), sub.c.order_id
+    elif kpi == "complaint_rate":
+        sub = completed_rows(org_id, period).subquery()
+        ids, about = sa.select(sub.c.order_id), sub.c.order_id
+    else:
+        raise KeyError(kpi)
+    if dimension in DIMENSIONS:
+        column = DIMENSIONS[dimension]
+        matching = sa.select(WorkOrder.id).where(
+            column.is_(None) if key in (None, "") else sa.cast(column, sa.String) == str(key)
+        )
+        ids = ids.where(about.in_(matching))
+    return ids

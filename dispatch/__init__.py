@@ -144,9 +144,11 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(warehouse_bp)
 
+    from dispatch.complaints.views import bp as complaints_bp
     from dispatch.kpi.views import bp as kpi_bp
 
     app.register_blueprint(kpi_bp)
+    app.register_blueprint(complaints_bp)
 
     from dispatch.intake import init_app as init_intake
 

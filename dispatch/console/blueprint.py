@@ -31,6 +31,7 @@ LINKED_PAGES = (
     ("sms_simulator.page", _l("SMS simulator")),
     ("intake.call_log", _l("Calls and letters")),
     ("console.reports", _l("Service reports")),
+    ("complaints.register", _l("Complaints")),
 )
 #: Pages only supervisors and administrators are linked to.
 SUPERVISOR_PAGES = (("kpi.dashboard", _l("KPIs")),)

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from dispatch.assign.models import Technician
 from dispatch.auth.models import Role
-from dispatch.complaints import service
+from dispatch.complaints import accountability, service
 from dispatch.complaints.models import Classification
 from dispatch.console.actions import CONSOLE_ROLES
 from dispatch.extensions import db
@@ -127,3 +127,44 @@ def feedback(complaint_id: int):
     commit()
     flash(_("The result was sent to the customer by SMS."), "ok")
     return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+
+
+@bp.get("/staff")
+@roles_required(*DECIDERS)
+def staff():
+    """Per staff member: upheld complaints, warnings, breaches, and the flags raised."""
+    return render_template(
+        "complaints/staff.html",
+        rows=accountability.staff_figures(db.session, current_user.org_id),
+        heads=accountability.head_flags(db.session, current_user.org_id),
+        warnings=accountability.warnings_of(db.session, current_user.org_id),
+        limits=accountability.thresholds(),
+        technicians=_technicians(),
+    )
+
+
+@bp.post("/staff/warnings")
+@roles_required(*DECIDERS)
+def warn():
+    form = request.form
+    if not form.get("technician_id", "").isdigit():
+        abort(400)
+    accountability.issue(
+        db.session,
+        org_id=current_user.org_id,
+        technician_id=int(form["technician_id"]),
+        kind=form.get("kind", ""),
+        reason=form.get("reason", ""),
+        issued_by=current_user,
+    )
+    commit()
+    flash(_("Warning recorded."), "ok")
+    return redirect(url_for("complaints.staff"))
+
+
+@bp.post("/staff/warnings/<int:warning_id>/self-examination")
+@roles_required(*DECIDERS)
+def self_examination(warning_id: int):
+    accountability.self_examination(db.session, current_user.org_id, warning_id, request.form.get("text", ""))
+    commit()
+    return redirect(url_for("complaints.staff"))

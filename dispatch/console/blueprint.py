@@ -34,7 +34,7 @@ LINKED_PAGES = (
     ("complaints.register", _l("Complaints")),
 )
 #: Pages only supervisors and administrators are linked to.
-SUPERVISOR_PAGES = (("kpi.dashboard", _l("KPIs")),)
+SUPERVISOR_PAGES = (("kpi.dashboard", _l("KPIs")), ("complaints.staff", _l("Staff accountability")))
 
 
 def actor() -> lifecycle.Actor:

@@ -75,7 +75,12 @@ def key_names(dimension: str, keys) -> dict:
     names = {}
     for k in keys:
         row = found.get(k)
-        names[k] = "—" if row is None else (row.name(locale()) if dimension == "depot" else row.name)
+        if row is None:
+            names[k] = "—"
+        elif dimension == "depot":
+            names[k] = row.name_zh if locale().startswith("zh") else row.name_en
+        else:
+            names[k] = row.name
     return names
 
 

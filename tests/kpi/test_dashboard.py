@@ -71,3 +71,10 @@ def test_breaches_and_moved_deadlines_are_listed(county, client, auth):
     breaches = page.split('id="kpi-breaches"')[1].split("</table>")[0]
     assert county["a"].reference in breaches and county["g"].reference in breaches
     assert county["c"].reference not in breaches
+
+
+@pytest.mark.parametrize("dim", ["type", "zone", "depot", "technician"])
+def test_every_breakdown_shows(county, client, auth, dim):
+    auth.login("supervisor")
+    page = client.get(f"/kpi/?{NOVEMBER}&dim={dim}", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and 'id="kpi-breakdown"' in page.get_data(as_text=True)

@@ -150,6 +150,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(kpi_bp)
     app.register_blueprint(complaints_bp)
 
+    from dispatch.intake.status_page import bp as status_bp
+
+    app.register_blueprint(status_bp)
+
     from dispatch.intake import init_app as init_intake
 
     init_intake(app)

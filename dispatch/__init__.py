@@ -145,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(warehouse_bp)
 
     from dispatch.complaints.views import bp as complaints_bp
+    from dispatch.kpi import monthly as _monthly  # noqa: F401  (adds /kpi/monthly)
     from dispatch.kpi.views import bp as kpi_bp
 
     app.register_blueprint(kpi_bp)

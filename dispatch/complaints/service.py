@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch import clock
+from dispatch.assign.models import Technician
 from dispatch.auth.models import Organisation, User
 from dispatch.complaints.models import Classification, Complaint
 from dispatch.errors import DomainError, NotFound
@@ -76,11 +77,23 @@ def register(
         reporter_phone=reporter_phone,
         owner_id=actor.user_id,
     )
+    technician_id = _own_technician(session, org.id, technician_id) if technician_id else None
     complaint = record_for(session, result.order)
     complaint.concerns_order_id = concerns.id if concerns else None
     complaint.technician_id = technician_id or (concerns.assignee_id if concerns else None)
     session.flush()
     return complaint
+
+
+def _own_technician(session: Session, org_id: int, value: Any) -> int:
+    """A technician of this organisation, by id; anyone else's is refused."""
+    try:
+        technician = session.get(Technician, int(value))
+    except (TypeError, ValueError):
+        technician = None
+    if technician is None or technician.org_id != org_id:
+        raise ComplaintError("No such staff member.", field="technician_id")
+    return technician.id
 
 
 def record_for(session: Session, order: WorkOrder) -> Complaint:
@@ -124,7 +137,7 @@ def investigate(session: Session, complaint: Complaint, actor: Actor, **fields: 
             if value < 0:
                 raise ComplaintError("The cost is a number of yuan.", field=name)
         elif name == "technician_id":
-            value = int(value)
+            value = _own_technician(session, complaint.org_id, value)
         elif isinstance(value, str):
             value = value.strip()[:2000]
         setattr(complaint, name, value)

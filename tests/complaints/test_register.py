@@ -94,3 +94,16 @@ def test_the_register_lists_complaints_for_the_console(county, client, auth):
     _register(client, served)
     page = client.get("/complaints/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "undecided" in page and served.reference in page
+
+
+def test_another_organisations_technician_cannot_be_named(county, client, auth):
+    _org, _tech, served = county
+    stranger = make_technician(make_org("zycoach"), name="Stranger")
+    db.session.commit()
+    auth.login("desk")
+    _register(client, served)
+    complaint = db.session.scalar(sa.select(Complaint))
+    response = client.post(f"/complaints/{complaint.id}/investigation", data={"technician_id": stranger.id})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).technician_id != stranger.id

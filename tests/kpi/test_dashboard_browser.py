@@ -8,12 +8,26 @@ import re
 
 import pytest
 
-from tests.console.test_browser import _login, browser, server  # noqa: F401  (fixtures)
+from tests.console.test_browser import browser, server  # noqa: F401  (fixtures)
 from tests.kpi.test_dashboard import county  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 NOVEMBER = "/kpi/?from=2026-11-01&to=2026-11-30"
+
+
+def _login(browser, server, username):  # noqa: F811
+    """Log in with the console's live feed kept closed: it is not what is tested here, and so no
+    server thread holds a database connection past the test."""
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    context.route(re.compile(r".*/console/live.*"), lambda route: route.abort())
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "password123")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/console/.*"))
+    return context, page
 
 
 def test_a_supervisor_reads_the_kpis_and_follows_a_figure(browser, server, county):  # noqa: F811

@@ -146,6 +146,17 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(warehouse_bp)
 
+    from dispatch.complaints.views import bp as complaints_bp
+    from dispatch.kpi import monthly as _monthly  # noqa: F401  (adds /kpi/monthly)
+    from dispatch.kpi.views import bp as kpi_bp
+
+    app.register_blueprint(kpi_bp)
+    app.register_blueprint(complaints_bp)
+
+    from dispatch.intake.status_page import bp as status_bp
+
+    app.register_blueprint(status_bp)
+
     from dispatch.intake import init_app as init_intake
 
     init_intake(app)

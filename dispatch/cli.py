@@ -248,12 +248,14 @@ def _commands() -> list[click.Command]:
     from dispatch.bench import bench
     from dispatch.bench import console as _console_bench  # noqa: F401  (adds `bench console`)
     from dispatch.bench import intake as _bench_intake  # noqa: F401  (adds `bench intake`)
+    from dispatch.bench import kpi as _kpi_bench  # noqa: F401  (adds `bench kpi`)
     from dispatch.bench import parts as _parts_bench  # noqa: F401  (adds `bench parts`)
     from dispatch.bench import sms as _sms_bench  # noqa: F401  (adds `bench sms`)
+    from dispatch.kpi.cli import kpi
     from dispatch.sla.cli import sla
     from dispatch.sms.cli import sms
 
-    return [serve, worker, demo, user, apikey, bench, sla, sms]
+    return [serve, worker, demo, user, apikey, bench, sla, sms, kpi]
 
 
 def register(app: Flask) -> None:

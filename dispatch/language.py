@@ -9,7 +9,9 @@ everywhere. Numbers are read with ``phonenumbers``, never by their first charact
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
@@ -72,3 +74,15 @@ def takes_sms(number: str | None) -> bool:
     """Whether an E.164 number can receive SMS (a mobile); a landline or no number cannot."""
     parsed = _parsed(number) if number else None
     return parsed is not None and phonenumbers.number_type(parsed) in _SMS_TYPES
+
+
+class Rendered(str):
+    """An SMS text as rendered, carrying the values substituted into it: the parameters a
+    template gateway sends with the template id instead of the text."""
+
+    params: dict[str, str]
+
+    def __new__(cls, text: str, params: Mapping[str, Any] | None = None) -> Rendered:
+        rendered = super().__new__(cls, text)
+        rendered.params = {k: "" if v is None else str(v) for k, v in (params or {}).items()}
+        return rendered

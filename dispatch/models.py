@@ -8,9 +8,11 @@ from dispatch.assign.models import (  # noqa: F401
 )
 from dispatch.auth.models import ApiKey, DutyShift, Organisation, User  # noqa: F401
 from dispatch.auth.security_models import FailedLogin  # noqa: F401
+from dispatch.complaints.models import Complaint, StaffWarning  # noqa: F401
 from dispatch.geo.models import Customer, Depot  # noqa: F401
 from dispatch.heartbeat import WorkerHeartbeat  # noqa: F401
 from dispatch.intake.models import CallLog, IdempotentPost, ReportIntake, ScheduledWork  # noqa: F401
+from dispatch.kpi.models import KpiTarget  # noqa: F401
 from dispatch.orders.commit_order import EventClock  # noqa: F401
 from dispatch.orders.models import Event, Milestone, ReferenceCounter, WorkOrder  # noqa: F401
 from dispatch.parts.models import DocumentLine, Part, PartDocument, StockLocation, StockMove  # noqa: F401

@@ -16,11 +16,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from dispatch import clock
-from dispatch.language import locale_of, short_language
+from dispatch.language import Rendered, locale_of, short_language
 from dispatch.orders.models import WorkOrder
 from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import rulebook
-from dispatch.sms.outbox import Rendered
 from dispatch.sms.segments import count_segments, is_gsm7
 
 #: An offer never costs more than this many segments.

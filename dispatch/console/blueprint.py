@@ -31,7 +31,10 @@ LINKED_PAGES = (
     ("sms_simulator.page", _l("SMS simulator")),
     ("intake.call_log", _l("Calls and letters")),
     ("console.reports", _l("Service reports")),
+    ("complaints.register", _l("Complaints")),
 )
+#: Pages only supervisors and administrators are linked to.
+SUPERVISOR_PAGES = (("kpi.dashboard", _l("KPIs")), ("complaints.staff", _l("Staff accountability")))
 
 
 def actor() -> lifecycle.Actor:
@@ -69,6 +72,7 @@ def _console_globals():
         return [
             (url_for(endpoint), text)
             for endpoint, text in LINKED_PAGES
+            + (SUPERVISOR_PAGES if current_user.has_role(Role.SUPERVISOR, Role.ADMIN) else ())
             if endpoint in current_app.view_functions
         ]
 

@@ -15,11 +15,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dispatch import clock
-from dispatch.language import CHINESE, ENGLISH, language_for
+from dispatch.language import CHINESE, ENGLISH, Rendered, language_for
 from dispatch.orders.models import Milestone, WorkOrder
 from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import rulebook
-from dispatch.sms.outbox import Rendered
 
 #: What each milestone means to the person who has to meet it.
 MILESTONE_LABELS = {

@@ -102,18 +102,6 @@ def enqueue(
     return message
 
 
-class Rendered(str):
-    """An SMS text as rendered, carrying the values substituted into it: the parameters a
-    template gateway sends with the template id instead of the text."""
-
-    params: dict[str, str]
-
-    def __new__(cls, text: str, params: Mapping[str, Any] | None = None) -> Rendered:
-        rendered = super().__new__(cls, text)
-        rendered.params = {k: "" if v is None else str(v) for k, v in (params or {}).items()}
-        return rendered
-
-
 def send(
     session: Session,
     kind: str,
@@ -130,8 +118,8 @@ def send(
 
     ``kind`` is what the message is (``offer``, ``ack``, ``customer_done``, …) and also its
     template name, so a template gateway needs no change here; ``params`` are the values
-    substituted into ``text`` (taken from a :class:`Rendered` text when not given). ``order``
-    (a work order) fills the organisation and the order the message belongs to. Flushes.
+    substituted into ``text`` (taken from a :class:`~dispatch.language.Rendered` text when not
+    given). ``order`` (a work order) fills the organisation and the order the message belongs to. Flushes.
     """
     if params is None:
         params = getattr(text, "params", None) or {}

@@ -1,0 +1,1 @@
+"""Complaints (the register and the investigation record) and staff accountability."""

@@ -1,0 +1,170 @@
+"""Console pages of the complaint register: register a complaint, investigate it, decide it,
+tell the customer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from dispatch.assign.models import Technician
+from dispatch.auth.models import Role
+from dispatch.complaints import accountability, service
+from dispatch.complaints.models import Classification
+from dispatch.console.actions import CONSOLE_ROLES
+from dispatch.extensions import db
+from dispatch.orders.lifecycle import Actor
+from dispatch.orders.models import Channel
+from dispatch.web import commit, roles_required
+
+bp = Blueprint("complaints", __name__, url_prefix="/complaints")
+
+DECIDERS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _actor() -> Actor:
+    return Actor(Channel.CONSOLE, user_id=current_user.id)
+
+
+def _technicians():
+    return (
+        db.session.query(Technician)
+        .filter(Technician.org_id == current_user.org_id)
+        .order_by(Technician.name)
+    )
+
+
+CLASSIFICATIONS = {
+    Classification.PRODUCT_QUALITY: _l("product quality"),
+    Classification.CUSTOMER_USE: _l("not product quality: the customer's use or damage"),
+    Classification.SERVICE_CONDUCT: _l("service conduct (the service is at fault)"),
+}
+
+
+@bp.app_context_processor
+def _labels():
+    return {"classification_label": lambda c: CLASSIFICATIONS.get(c, "") if c else ""}
+
+
+@bp.get("/")
+@roles_required(*CONSOLE_ROLES)
+def register():
+    return render_template(
+        "complaints/register.html",
+        complaints=service.register_list(db.session, current_user.org_id),
+        channels=service.CHANNELS,
+        technicians=_technicians(),
+    )
+
+
+@bp.post("/")
+@roles_required(*CONSOLE_ROLES)
+def create():
+    form = request.form
+    try:
+        channel = Channel(form.get("channel", "phone"))
+    except ValueError:
+        abort(400)
+    if channel not in service.CHANNELS:
+        abort(400)
+    complaint = service.register(
+        db.session,
+        org=current_user.org,
+        channel=channel,
+        actor=_actor(),
+        statement=form.get("statement", ""),
+        reporter_name=form.get("name") or None,
+        reporter_phone=form.get("phone") or None,
+        concerns_reference=form.get("concerns") or None,
+        technician_id=int(form["technician_id"]) if form.get("technician_id", "").isdigit() else None,
+    )
+    commit()
+    flash(_("Complaint %(ref)s registered.", ref=complaint.order.reference), "ok")
+    return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+
+
+@bp.get("/<int:complaint_id>")
+@roles_required(*CONSOLE_ROLES)
+def detail(complaint_id: int):
+    complaint = service.get(db.session, current_user.org_id, complaint_id)
+    return render_template(
+        "complaints/detail.html",
+        complaint=complaint,
+        classifications=list(Classification),
+        technicians=_technicians(),
+        may_decide=current_user.has_role(*DECIDERS),
+    )
+
+
+@bp.post("/<int:complaint_id>/investigation")
+@roles_required(*CONSOLE_ROLES)
+def investigate(complaint_id: int):
+    complaint = service.get(db.session, current_user.org_id, complaint_id)
+    service.investigate(db.session, complaint, _actor(), **request.form.to_dict())
+    commit()
+    flash(_("Investigation saved."), "ok")
+    return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+
+
+@bp.post("/<int:complaint_id>/decision")
+@roles_required(*DECIDERS)
+def decide(complaint_id: int):
+    complaint = service.get(db.session, current_user.org_id, complaint_id)
+    upheld = request.form.get("upheld")
+    if upheld not in ("yes", "no"):
+        abort(400)
+    service.decide(db.session, complaint, upheld == "yes", current_user)
+    commit()
+    return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+
+
+@bp.post("/<int:complaint_id>/feedback")
+@roles_required(*CONSOLE_ROLES)
+def feedback(complaint_id: int):
+    complaint = service.get(db.session, current_user.org_id, complaint_id)
+    service.feed_back(db.session, complaint, request.form.get("feedback", ""), _actor())
+    commit()
+    flash(_("The result was sent to the customer by SMS."), "ok")
+    return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+
+
+@bp.get("/staff")
+@roles_required(*DECIDERS)
+def staff():
+    """Per staff member: upheld complaints, warnings, breaches, and the flags raised."""
+    return render_template(
+        "complaints/staff.html",
+        rows=accountability.staff_figures(db.session, current_user.org_id),
+        heads=accountability.head_flags(db.session, current_user.org_id),
+        warnings=accountability.warnings_of(db.session, current_user.org_id),
+        limits=accountability.thresholds(),
+        technicians=_technicians(),
+    )
+
+
+@bp.post("/staff/warnings")
+@roles_required(*DECIDERS)
+def warn():
+    form = request.form
+    if not form.get("technician_id", "").isdigit():
+        abort(400)
+    accountability.issue(
+        db.session,
+        org_id=current_user.org_id,
+        technician_id=int(form["technician_id"]),
+        kind=form.get("kind", ""),
+        reason=form.get("reason", ""),
+        issued_by=current_user,
+    )
+    commit()
+    flash(_("Warning recorded."), "ok")
+    return redirect(url_for("complaints.staff"))
+
+
+@bp.post("/staff/warnings/<int:warning_id>/self-examination")
+@roles_required(*DECIDERS)
+def self_examination(warning_id: int):
+    accountability.self_examination(db.session, current_user.org_id, warning_id, request.form.get("text", ""))
+    commit()
+    return redirect(url_for("complaints.staff"))

@@ -1,0 +1,139 @@
+"""``/status``: a citizen follows a report by its reference and the phone number it came from.
+
+The answer holds only that report: its state in plain words, its promised time and what happens
+next, and the technician's first name at most. A wrong reference and a wrong phone number get the
+same answer, and lookups are rate-limited per address against guessing. Every public page shows
+the day and night supervision numbers with their hours (R20), from ``supervision_lines``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from dispatch.auth.models import Organisation
+from dispatch.errors import DomainError
+from dispatch.extensions import db, limiter
+from dispatch.intake.phones import parse_optional
+from dispatch.orders.models import Milestone, Status, WorkOrder
+
+bp = Blueprint("status", __name__, url_prefix="/status")
+
+#: What the citizen is told about each state, and what happens next.
+NEXT = {
+    Status.NEW: _l("We have your report and are working out where it is."),
+    Status.LOCATED: _l("We know where it is; a technician is being chosen."),
+    Status.NEEDS_LOCATION: _l("We need a more exact place: we will call you."),
+    Status.QUEUED: _l("A technician is being chosen."),
+    Status.OFFERED: _l("A technician is being chosen."),
+    Status.ACCEPTED: _l("A technician has taken the job and will set out."),
+    Status.EN_ROUTE: _l("The technician is on the way."),
+    Status.ON_SITE: _l("The technician is on site."),
+    Status.WORK_DONE: _l("The work is done; you may be asked to confirm it and rate the service."),
+    Status.SIGNED: _l("The work is done and confirmed."),
+    Status.APPROVED: _l("The work is done and confirmed."),
+    Status.CLOSED: _l("This report is closed."),
+    Status.ON_HOLD: _l(
+        "The work is paused (waiting for parts or for you); we will tell you when it goes on."
+    ),
+    Status.CANCELLED: _l("This report was cancelled."),
+}
+
+
+def _limit() -> str:
+    return current_app.config.get("INTAKE_STATUS_LIMIT", "10 per minute")
+
+
+def first_name(full: str | None) -> str | None:
+    """The first name only: "Li Wei" → "Li"; a Chinese name → its surname with 师傅."""
+    if not full:
+        return None
+    full = full.strip()
+    if " " in full:
+        return full.split()[0]
+    if full and "\u4e00" <= full[0] <= "\u9fff":
+        return f"{full[0]}师傅"
+    return full
+
+
+def supervision_lines(org: Organisation | None) -> list[dict]:
+    """The day and night supervision numbers with their hours, for every public page."""
+    if org is None:
+        return []
+    config = current_app.config
+    day_from = config.get("INTAKE_SUPERVISION_DAY_FROM", "08:00")
+    day_until = config.get("INTAKE_SUPERVISION_DAY_UNTIL", "20:00")
+    lines = []
+    if org.supervision_phone_day:
+        lines.append(
+            {"label": _l("Day"), "phone": org.supervision_phone_day, "hours": f"{day_from}–{day_until}"}
+        )
+    if org.supervision_phone_night:
+        lines.append(
+            {"label": _l("Night"), "phone": org.supervision_phone_night, "hours": f"{day_until}–{day_from}"}
+        )
+    return lines
+
+
+@bp.app_context_processor
+def _hotline():
+    def public_supervision(org: Organisation | None = None) -> list[dict]:
+        """[{"org", "lines"}] for ``org``, else for the organisations the public site serves."""
+        orgs = [org] if org is not None else ([public_org()] if public_org() else _all_orgs())
+        return [{"org": o, "lines": supervision_lines(o)} for o in orgs if supervision_lines(o)]
+
+    return {"public_supervision": public_supervision}
+
+
+def _all_orgs() -> list[Organisation]:
+    return list(db.session.scalars(sa.select(Organisation).order_by(Organisation.code)))
+
+
+def public_org() -> Organisation | None:
+    """The organisation the public site serves (INTAKE_PUBLIC_ORG), else the only one."""
+    code = current_app.config.get("INTAKE_PUBLIC_ORG") or ""
+    query = sa.select(Organisation)
+    if code:
+        return db.session.scalar(query.where(Organisation.code == code))
+    orgs = db.session.scalars(query.limit(2)).all()
+    return orgs[0] if len(orgs) == 1 else None
+
+
+def _find(reference: str, phone: str) -> WorkOrder | None:
+    try:
+        parsed = parse_optional(phone, current_app.config)
+    except (DomainError, ValueError):
+        return None
+    if parsed is None or not reference:
+        return None
+    order = db.session.scalar(sa.select(WorkOrder).where(WorkOrder.reference == reference.strip().upper()))
+    if order is None or order.reporter_phone != parsed.e164:
+        return None
+    return order
+
+
+@bp.get("")
+@limiter.limit(_limit, exempt_when=lambda: "reference" not in request.args)
+def status():
+    reference, phone = request.args.get("reference", ""), request.args.get("phone", "")
+    asked = "reference" in request.args
+    order = _find(reference, phone) if asked else None
+    promised = None
+    if order is not None and order.status not in (Status.CLOSED, Status.CANCELLED):
+        promised = db.session.scalar(
+            sa.select(sa.func.max(Milestone.due_at)).where(
+                Milestone.order_id == order.id, Milestone.met_at.is_(None)
+            )
+        )
+    org = order.org if order is not None else public_org()
+    return render_template(
+        "intake/status.html",
+        asked=asked,
+        order=order,
+        promised=promised,
+        next_step=NEXT.get(order.status) if order is not None else None,
+        technician=first_name(order.assignee.name) if order is not None and order.assignee else None,
+        reference=reference,
+        hotline_org=org,
+    ), (200 if order is not None or not asked else 404)

@@ -1,0 +1,1 @@
+"""The organisation's promises measured: service timeliness, customer satisfaction, complaint rate."""

@@ -1,0 +1,19 @@
+"""`dispatch bench kpi --json` fills a fresh database and prints the issue's three fields."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from dispatch.bench import bench
+from dispatch.bench import kpi as _kpi_bench  # noqa: F401  (adds `bench kpi`)
+
+
+def test_a_small_run_prints_orders_month_and_year(tmp_path):
+    result = CliRunner().invoke(
+        bench, ["kpi", "--orders", "300", "--database-url", f"sqlite:///{tmp_path / 'b.db'}", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(figures) == {"orders", "month_s", "year_s"} and figures["orders"] == 300

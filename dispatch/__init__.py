@@ -144,6 +144,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(warehouse_bp)
 
+    from dispatch.parts.mobile_views import bp as parts_mobile_bp
+
+    app.register_blueprint(parts_mobile_bp)
+
     from dispatch.intake import init_app as init_intake
 
     init_intake(app)

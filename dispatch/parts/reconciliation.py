@@ -336,7 +336,7 @@ def _vans_holding_closed_jobs(session: Session, org_id: int, month: str | None) 
         .join(PartDocument, PartDocument.id == StockMove.document_id)
         .join(WorkOrder, WorkOrder.id == StockMove.work_order_id)
         .where(
-            StockMove.org_id == org_id,
+            WorkOrder.org_id == org_id,
             WorkOrder.status.in_([Status.CLOSED, Status.CANCELLED]),
             PartDocument.kind.in_([DocKind.REQUISITION, DocKind.CONSUMPTION, DocKind.TRANSFER]),
         )

@@ -156,6 +156,9 @@ def register_blueprints(app: Flask) -> None:
     from dispatch.intake.status_page import bp as status_bp
 
     app.register_blueprint(status_bp)
+    from dispatch.parts.mobile_views import bp as parts_mobile_bp
+
+    app.register_blueprint(parts_mobile_bp)
 
     from dispatch.intake import init_app as init_intake
 

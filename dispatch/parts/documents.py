@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from dispatch.assign.models import Technician
 from dispatch.auth.models import Role, User
 from dispatch.orders.models import WorkOrder
-from dispatch.parts import ledger, locations
+from dispatch.parts import ledger, locations, notices
 from dispatch.parts.errors import NotAllowed, PartsError
 from dispatch.parts.ledger import Move
 from dispatch.parts.models import (
@@ -105,6 +105,18 @@ def request_parts(
     return doc
 
 
+def ask_for_job(
+    session: Session, tech: Technician, order: WorkOrder, code: str, quantity: object, via: str
+) -> tuple[PartDocument, Part]:
+    """A technician asks for parts for his job by part number or nickname — the one operation
+    behind the SMS word and the mobile page's form (``via`` says which, kept as the note).
+    Raises UnknownPart (with the nearest numbers) or PartsError; writes nothing then."""
+    from dispatch.parts import catalog
+
+    part = catalog.find(session, tech.org_id, code)
+    return request_parts(session, tech, order, [(part, quantity)], note=via), part
+
+
 def _approver(document: PartDocument, user: User) -> None:
     if not user.has_role(*APPROVERS) or user.org_id != document.org_id:
         raise NotAllowed(_("Only a supervisor of the organisation approves this."))
@@ -121,6 +133,7 @@ def approve(session: Session, document: PartDocument, user: User) -> PartDocumen
     document.state = DocState.APPROVED
     document.approved_by_id = user.id
     session.flush()
+    notices.approved(session, document)
     return document
 
 
@@ -132,6 +145,7 @@ def reject(session: Session, document: PartDocument, user: User, reason: str) ->
     document.approved_by_id = user.id
     document.data = {**document.data, "rejected": reason}
     session.flush()
+    notices.refused(session, document, reason)
     return document
 
 
@@ -164,6 +178,7 @@ def issue(session: Session, document: PartDocument, user: User | None) -> PartDo
     document.state = DocState.BOOKED
     document.data = {**document.data, "issued_by": user.id if user else None}
     session.flush()
+    notices.issued(session, document)
     return document
 
 

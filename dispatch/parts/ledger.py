@@ -252,8 +252,14 @@ def move_bulk(
             raise PartsError(_("A movement needs two different places."))
         if item.from_location_id in held_ids:
             wanted[(item.from_location_id, item.part_id)] += item.quantity
-    for location_id in sorted({loc for loc, _part in wanted}):
-        session.execute(sa.select(StockLocation.id).where(StockLocation.id == location_id).with_for_update())
+    sources = sorted({loc for loc, _part in wanted})
+    if sources:  # one statement locks them all, in a fixed order (see _check_stock)
+        session.execute(
+            sa.select(StockLocation.id)
+            .where(StockLocation.id.in_(sources))
+            .order_by(StockLocation.id)
+            .with_for_update()
+        ).all()
     have: dict[tuple[int, int], int] = defaultdict(int)
     pairs = sorted(wanted)
     for start in range(0, len(pairs), 400):
@@ -273,11 +279,35 @@ def move_bulk(
                 % {"place": pair[0], "have": have[pair], "part": pair[1], "need": need}
             )
     now = clock.now()
-    session.execute(
-        sa.insert(StockMove),
-        [
-            dict(org_id=org_id, booked_on=booked_on, created_at=now, reason="", **item.__dict__)
-            for item in items
-        ],
-    )
+    rows = [
+        (org_id, i.part_id, i.from_location_id, i.to_location_id, i.quantity, i.document_id, i.work_order_id)
+        for i in items
+    ]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY: the same rows as the insert below, an order of magnitude faster on PostgreSQL.
+        columns = ", ".join((*_BULK_COLUMNS, "reason", "booked_on", "created_at"))
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f"COPY stock_move ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, "", booked_on, now))
+    else:
+        connection.execute(
+            sa.insert(StockMove.__table__),
+            [
+                dict(zip(_BULK_COLUMNS, row, strict=True), reason="", booked_on=booked_on, created_at=now)
+                for row in rows
+            ],
+        )
     return len(items)
+
+
+_BULK_COLUMNS = (
+    "org_id",
+    "part_id",
+    "from_location_id",
+    "to_location_id",
+    "quantity",
+    "document_id",
+    "work_order_id",
+)

@@ -184,7 +184,7 @@ class StockMove(db.Model):
     to_location_id: Mapped[int] = mapped_column(sa.ForeignKey("stock_location.id"))
     quantity: Mapped[int]
     document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("part_document.id"), index=True)
-    work_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
+    work_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_order.id"))
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
     serial: Mapped[str | None] = mapped_column(sa.String(60))
     booked_on: Mapped[date] = mapped_column(sa.Date)
@@ -202,5 +202,8 @@ class StockMove(db.Model):
         # On-hand of one location: index-only sums of what came in and what went out.
         sa.Index("ix_stock_move_in", "to_location_id", "part_id", "quantity"),
         sa.Index("ix_stock_move_out", "from_location_id", "part_id", "quantity"),
-        sa.Index("ix_stock_move_org_booked", "org_id", "booked_on"),
+        # A month's reconciliation, from the indexes alone: the jobs that moved parts in the
+        # month, then every movement of those jobs up to the month's end.
+        sa.Index("ix_stock_move_org_booked_job", "org_id", "booked_on", "work_order_id"),
+        sa.Index("ix_stock_move_job", "work_order_id", "booked_on", "document_id", "part_id", "quantity"),
     )

@@ -43,11 +43,10 @@ def fit_two_segments(text: str) -> str:
 
 def request_parts(ctx: Context, command: Command):
     order = commands.find_job(ctx, command)
-    part = _find_part(ctx, command.part_code or "")
     try:
         with ctx.session.begin_nested():
-            doc = documents.request_parts(
-                ctx.session, ctx.tech, order, [(part, command.quantity)], note="SMS"
+            doc, part = documents.ask_for_job(
+                ctx.session, ctx.tech, order, command.part_code or "", command.quantity, "SMS"
             )
     except PartsError as exc:
         raise Refusal(exc.message, order) from None

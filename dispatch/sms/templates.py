@@ -300,4 +300,8 @@ SENT_KINDS = (
     "report_survey",
     "report_survey_reminder",
     "parts_reply",
+    "requisition_approved",
+    "requisition_refused",
+    "parts_issued",
+    "complaint_result",
 )

@@ -1,4 +1,4 @@
-"""`dispatch bench kpi --json` fills a fresh database and prints the issue's three fields."""
+"""`dispatch bench kpi --json` fills a fresh database and prints orders, month_s and year_s."""
 
 from __future__ import annotations
 

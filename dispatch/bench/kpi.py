@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from datetime import date, timedelta
 
@@ -150,37 +149,20 @@ def date_time(day: date):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of figures.")
 def bench_kpi(orders: int, database_url: str | None, as_json: bool) -> None:
     """The three KPIs for a month and for a year over N closed work orders."""
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
-    from dispatch import clock, create_app
-    from dispatch.auth.models import Organisation
-    from dispatch.demo import load_demo
+    from dispatch import clock
+    from dispatch.bench import analyze, demo_database
     from dispatch.extensions import db
     from dispatch.kpi.measures import Period, measure
     from dispatch.kpi.targets import targets
 
-    if not database_url:
-        database_url = f"sqlite:///{os.path.join(tempfile.mkdtemp(prefix='dispatch-bench-'), 'bench.db')}"
-    app = create_app({"DATABASE_URL": database_url, "DEMO_LOAD_WHEN_EMPTY": False, "TESTING": True})
+    app, org_id = demo_database(database_url)
     rng = np.random.default_rng(14)
     with app.app_context():
-        upgrade()
-        if db.session.scalar(sa.text("SELECT count(*) FROM organisation")):
-            raise click.ClickException("--database-url must name an empty (or new) database")
-        load_demo(db.session, with_reports=False)
-        db.session.commit()
-        org_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == "xinye"))
         today = clock.local(clock.now()).date()
         started = time.perf_counter()
         fill(db.session, org_id, orders, rng, today)
         fill_s = time.perf_counter() - started
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-        else:
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
+        analyze()
         this_month = today.replace(day=1)
         last_month = Period((this_month - timedelta(days=1)).replace(day=1), this_month - timedelta(days=1))
         last_year = Period(this_month.replace(year=this_month.year - 1), this_month - timedelta(days=1))

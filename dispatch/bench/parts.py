@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -235,36 +234,15 @@ def measure(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of figures.")
 def bench_parts(movements: int, database_url: str | None, as_json: bool) -> None:
     """On-hand p50/p99 for one place and a month's reconciliation over a ledger of N movements."""
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
-    from dispatch import create_app
-    from dispatch.demo import load_demo
+    from dispatch.bench import analyze, demo_database
     from dispatch.extensions import db
     from dispatch.parts import ledger
 
-    if not database_url:
-        database_url = f"sqlite:///{os.path.join(tempfile.mkdtemp(prefix='dispatch-bench-'), 'bench.db')}"
-    app = create_app({"DATABASE_URL": database_url, "DEMO_LOAD_WHEN_EMPTY": False, "TESTING": True})
+    app, org_id = demo_database(database_url)
     rng = np.random.default_rng(13)
     with app.app_context():
-        upgrade()
-        if db.session.scalar(sa.text("SELECT count(*) FROM organisation")):
-            raise click.ClickException("--database-url must name an empty (or new) database")
-        load_demo(db.session, with_reports=False)
-        db.session.commit()
-        from dispatch.auth.models import Organisation
-
-        org_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == "xinye"))
         filled = fill(db.session, org_id, movements, rng)
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                    "VACUUM ANALYZE stock_move"
-                )
-        else:
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
+        analyze("stock_move")
         month = ledger.month_of(filled["first_day"] + timedelta(days=182))
         figures = measure(db.session, org_id, filled["places"], filled["warehouse"], month, rng)
         db.session.remove()

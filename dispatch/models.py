@@ -23,6 +23,7 @@ from dispatch.parts.returns_models import (  # noqa: F401
     SupplierClaim,
     SupplierClaimLine,
 )
+from dispatch.plan.models import PlanEntry, PlanPin, PlanState  # noqa: F401
 from dispatch.reports.models import ReportLink, ServiceReport, ServiceReportPart, ServiceReportSignature  # noqa: F401
 from dispatch.sla.models import DueChange  # noqa: F401
 from dispatch.sms.alerts import DeliveryAlert  # noqa: F401

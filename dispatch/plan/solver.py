@@ -1,0 +1,224 @@
+"""Plan the unstarted jobs of an organisation: who goes where next, in what order.
+
+Pure computation on plain values — no database, no Flask — so the live system (the worker's
+re-plan) and ``dispatch bench quality`` run exactly the same code.
+
+Times are *local seconds*: seconds since 1970-01-01 00:00 local wall time, so ``t % 86400`` is
+the time of day and shifts can be checked without a time zone. A technician sets off for his next
+job as soon as the last one is finished (``Worker.free_s``, at ``Worker.lat/lon``) and, when
+``Shift`` is given, only within its hours; he drives at the *destination* zone's speed and starts
+work on arrival but never before the job was reported. A job is on time when he is on site by its
+deadline.
+
+The objective, in order: promises kept (an urgent job's weighs ``Weights.urgent``), then the
+lateness of the rest, then travel — and few moves (a job given to another technician costs an SMS
+to two people).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+EARTH_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class Travel:
+    """Great-circle km × road factor, at the destination zone's speed, plus a start delay."""
+
+    road_factor: float = 1.3
+    speed_kmh: Mapping[str, float] = field(default_factory=lambda: {"built_up": 25.0, "outside": 50.0})
+    start_delay_s: float = 0.0
+
+    def km(self, lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+        p1, p2 = math.radians(lat1), math.radians(lat2)
+        a = (
+            math.sin((p2 - p1) / 2) ** 2
+            + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+        )
+        return 2 * EARTH_KM * math.asin(math.sqrt(a)) * self.road_factor
+
+    def seconds(self, km: float, zone: str | None) -> int:
+        speed = self.speed_kmh.get(zone or "built_up", min(self.speed_kmh.values()))
+        return math.ceil(km / speed * 3600 + self.start_delay_s)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """Daily hours within which a technician sets off (a job begun runs past the end)."""
+
+    start_s: int = 8 * 3600
+    end_s: int = 20 * 3600
+
+    def first_departure(self, t: float) -> float:
+        day, clock = divmod(t, 86400)
+        if clock < self.start_s:
+            return day * 86400 + self.start_s
+        if clock >= self.end_s:
+            return (day + 1) * 86400 + self.start_s
+        return t
+
+
+@dataclass(frozen=True)
+class Job:
+    key: int
+    lat: float
+    lon: float
+    zone: str | None
+    reported_s: float
+    deadline_s: float | None
+    service_s: float
+    urgent: bool = False
+    skills: frozenset[str] = frozenset()
+    #: A dispatcher's pin: the job stays with this technician; ``pinned_first``: and goes first.
+    pinned_to: int | None = None
+    pinned_first: bool = False
+
+
+@dataclass(frozen=True)
+class Worker:
+    key: int
+    #: Where and when he is free of the jobs he has already set off for.
+    lat: float
+    lon: float
+    free_s: float
+    skills: frozenset[str] = frozenset()
+    #: His plan before this re-plan (job keys, unstarted jobs only).
+    queue: tuple[int, ...] = ()
+    #: At most this many jobs in his plan (None: no limit).
+    max_jobs: int | None = None
+
+
+@dataclass(frozen=True)
+class Weights:
+    urgent: float = 3.0  # a missed urgent promise counts as this many missed others
+    late_per_hour: float = 0.05  # in missed promises per hour of lateness
+    per_km: float = 0.002
+    per_move: float = 0.05
+
+
+@dataclass(frozen=True)
+class Problem:
+    now_s: float
+    jobs: Mapping[int, Job]
+    workers: Sequence[Worker]
+    travel: Travel = Travel()
+    shift: Shift | None = None
+    weights: Weights = Weights()
+
+
+@dataclass
+class Plan:
+    queues: dict[int, list[int]]
+    #: Planned on-site time per job, and the jobs planned past their deadline.
+    eta_s: dict[int, float]
+    late: set[int]
+    #: Jobs now in another technician's plan than before.
+    moves: int
+    #: Jobs no technician can take (no skill, every plan full); they wait for a dispatcher.
+    unplanned: list[int]
+    cost: float
+
+
+def can_do(worker: Worker, job: Job) -> bool:
+    if job.pinned_to is not None and job.pinned_to != worker.key:
+        return False
+    return job.skills <= worker.skills
+
+
+def timeline(p: Problem, worker: Worker, queue: Iterable[int]) -> Iterable[tuple[int, float, float, float]]:
+    """(job, depart, on_site, finish) for each job of a worker's queue, in order."""
+    lat, lon, free = worker.lat, worker.lon, max(worker.free_s, p.now_s)
+    for key in queue:
+        job = p.jobs[key]
+        depart = p.shift.first_departure(free) if p.shift else free
+        km = p.travel.km(lat, lon, job.lat, job.lon)
+        on_site = max(depart + p.travel.seconds(km, job.zone), job.reported_s)
+        free = on_site + job.service_s
+        yield key, depart, on_site, free
+        lat, lon = job.lat, job.lon
+
+
+def queue_cost(p: Problem, worker: Worker, queue: Sequence[int]) -> float:
+    w, cost = p.weights, 0.0
+    lat, lon = worker.lat, worker.lon
+    for key, _, on_site, _ in timeline(p, worker, queue):
+        job = p.jobs[key]
+        cost += w.per_km * p.travel.km(lat, lon, job.lat, job.lon)
+        lat, lon = job.lat, job.lon
+        if job.deadline_s is not None and on_site > job.deadline_s:
+            cost += (w.urgent if job.urgent else 1.0) + w.late_per_hour * (on_site - job.deadline_s) / 3600
+    return cost
+
+
+def _fits(worker: Worker, queue: Sequence[int]) -> bool:
+    return worker.max_jobs is None or len(queue) <= worker.max_jobs
+
+
+def _pins_first(p: Problem, queue: list[int]) -> list[int]:
+    first = [k for k in queue if p.jobs[k].pinned_first]
+    return first + [k for k in queue if not p.jobs[k].pinned_first] if first else queue
+
+
+def insert_one(p: Problem, queues: dict[int, list[int]], key: int) -> int | None:
+    """Put ``key`` where it costs least (every technician, every position); returns the worker."""
+    job, best = p.jobs[key], None
+    for worker in p.workers:
+        if not can_do(worker, job):
+            continue
+        queue = queues[worker.key]
+        if not _fits(worker, [*queue, key]):
+            continue
+        base = queue_cost(p, worker, queue)
+        first = sum(1 for k in queue if p.jobs[k].pinned_first) if not job.pinned_first else 0
+        for pos in range(first, len(queue) + 1):
+            delta = queue_cost(p, worker, queue[:pos] + [key] + queue[pos:]) - base
+            if best is None or delta < best[0]:
+                best = (delta, worker.key, pos)
+    if best is None:
+        return None
+    _, wkey, pos = best
+    queues[wkey].insert(pos, key)
+    return wkey
+
+
+def plan(p: Problem, *, budget_s: float = 0.0) -> Plan:
+    """Keep every worker's queue, insert the jobs no queue holds (earliest deadline first), then
+    improve within ``budget_s`` seconds. Pins are kept."""
+    workers = {w.key: w for w in p.workers}
+    queues: dict[int, list[int]] = {}
+    placed: set[int] = set()
+    loose: list[int] = []
+    for w in p.workers:
+        kept = []
+        for k in w.queue:
+            if k in p.jobs and k not in placed and can_do(w, p.jobs[k]):
+                kept.append(k)
+                placed.add(k)
+            elif k in p.jobs and k not in placed:
+                loose.append(k)
+        queues[w.key] = _pins_first(p, kept)
+    new = [k for k in p.jobs if k not in placed and k not in loose]
+    unplanned = []
+    for key in sorted([*loose, *new], key=lambda k: (p.jobs[k].deadline_s or math.inf, k)):
+        if insert_one(p, queues, key) is None:
+            unplanned.append(key)
+    return finish(p, workers, queues, unplanned)
+
+
+def finish(
+    p: Problem, workers: Mapping[int, Worker], queues: dict[int, list[int]], unplanned: list[int]
+) -> Plan:
+    before = {k: w.key for w in p.workers for k in w.queue}
+    eta, late, cost = {}, set(), 0.0
+    for wkey, queue in queues.items():
+        cost += queue_cost(p, workers[wkey], queue)
+        for key, _, on_site, _ in timeline(p, workers[wkey], queue):
+            eta[key] = on_site
+            deadline = p.jobs[key].deadline_s
+            if deadline is not None and on_site > deadline:
+                late.add(key)
+    moves = sum(1 for wkey, queue in queues.items() for k in queue if before.get(k, wkey) != wkey)
+    return Plan(queues, eta, late, moves, unplanned, cost + p.weights.per_move * moves)

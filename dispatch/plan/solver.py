@@ -75,6 +75,8 @@ class Job:
     #: A dispatcher's pin: the job stays with this technician; ``pinned_first``: and goes first.
     pinned_to: int | None = None
     pinned_first: bool = False
+    #: Technicians who may not get it (they declined it, or let the offer time out).
+    excluded: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ class Plan:
 def can_do(worker: Worker, job: Job) -> bool:
     if job.pinned_to is not None and job.pinned_to != worker.key:
         return False
-    return job.skills <= worker.skills
+    return worker.key not in job.excluded and job.skills <= worker.skills
 
 
 def timeline(p: Problem, worker: Worker, queue: Iterable[int]) -> Iterable[tuple[int, float, float, float]]:

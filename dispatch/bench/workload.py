@@ -54,3 +54,61 @@ def reports(rng: random.Random, count: int, org: str = ORG):
 def mobile(n: int) -> str:
     """A distinct Chinese mobile number for each ``n``."""
     return f"+86{135 + n % 5}{n // 5 % 10**8:08d}"
+
+
+SKILLSETS = (
+    ["water"],
+    ["water", "inspection"],
+    ["sewer"],
+    ["sewer", "civil"],
+    ["roads", "civil"],
+    ["inspection", "civil"],
+)
+TOWN = (32.52, 112.36)
+
+
+def add_technicians(session, org_id: int, count: int, rng: random.Random, *, max_load: int = 3) -> list:
+    """``count`` technicians on duty around the county town, through the model, as an import
+    would add them: varied skills, a depot position, ``max_load`` jobs at most."""
+    from dispatch.assign.models import DutyStatus, Technician
+
+    technicians = [
+        Technician(
+            org_id=org_id,
+            code=f"BENCH{n:05d}",
+            name=f"技术员{n:05d}",
+            phone=f"+86150{n:08d}",
+            language="zh" if n % 5 else "en",
+            skills=SKILLSETS[n % len(SKILLSETS)],
+            duty_status=DutyStatus.ON_DUTY,
+            last_lat=TOWN[0] + rng.gauss(0, 0.03),
+            last_lon=TOWN[1] + rng.gauss(0, 0.03),
+            last_position_source="depot",
+            max_load=max_load,
+        )
+        for n in range(count)
+    ]
+    session.add_all(technicians)
+    session.flush()
+    return technicians
+
+
+def take(session, org, kind: str, lat: float, lon: float, phone: str, n: int):
+    """One report through intake, as the Open311 endpoint takes it (the result of ``take_report``)."""
+    from dispatch.intake.service import take_report
+    from dispatch.orders.lifecycle import Actor
+    from dispatch.orders.models import Channel
+
+    return take_report(
+        session,
+        org=org,
+        type_code=kind,
+        channel=Channel.OPEN311,
+        actor=Actor(Channel.OPEN311),
+        description=f"测试报修 {n}",
+        reporter_phone=phone,
+        language="zh",
+        lat=lat,
+        lon=lon,
+        require_place=True,
+    )

@@ -149,7 +149,7 @@ def bench_report_to_offer(technicians: int, rate: float, seconds: float, databas
     from dispatch.extensions import db
     from dispatch.orders.models import WorkOrder
     from dispatch.sms import outbox
-    from dispatch.sms.models import OutboxMessage
+    from dispatch.sms.models import OutboxMessage, SendState
 
     tmp = None
     if not database_url:
@@ -169,6 +169,17 @@ def bench_report_to_offer(technicians: int, rate: float, seconds: float, databas
     outbox.on_queued(wake.set)
     policy = outbox.OutboxPolicy.from_config(app.config)
 
+    give_up = time.monotonic() + seconds + 120
+
+    def _left(session) -> int:
+        left = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.state.in_([SendState.QUEUED, SendState.SENDING]))
+        )
+        session.rollback()
+        return left
+
     def worker() -> None:
         with app.app_context():
             while True:
@@ -180,7 +191,11 @@ def bench_report_to_offer(technicians: int, rate: float, seconds: float, databas
                     # SQLite: the producer held the write lock past the busy timeout; go again.
                     db.session.rollback()
                     continue
-                if stop.is_set() and report.claimed == 0:
+                if (
+                    stop.is_set()
+                    and report.claimed == 0
+                    and (_left(db.session) == 0 or time.monotonic() > give_up)
+                ):
                     break
                 if report.claimed:
                     wake.set()

@@ -30,7 +30,7 @@ def run(*args: str) -> dict:
 
 
 def test_intake_reports_each_acknowledged_none_a_duplicate_with_cpu_per_report(tmp_path):
-    f = run("intake", "--seconds", "1", "--database-url", f"sqlite:///{tmp_path / 'b.db'}")
+    f = run("intake", "--seconds", "2", "--database-url", f"sqlite:///{tmp_path / 'b.db'}")
     assert f["database"] == "sqlite" and f["workers"] == 2
     assert f["reports"] > 0 and f["intake_errors"] == 0
     assert f["acks_queued"] == f["reports"] and f["duplicates"] == 0
@@ -39,7 +39,7 @@ def test_intake_reports_each_acknowledged_none_a_duplicate_with_cpu_per_report(t
 
 
 def test_sms_citizens_make_reports_and_technicians_commands_change_jobs(tmp_path):
-    f = run("sms", "--seconds", "1", "--jobs", "10", "--technicians", "6")
+    f = run("sms", "--seconds", "3", "--jobs", "10", "--technicians", "6")
     assert f["citizen_errors"] == 0 and f["technician_errors"] == 0
     assert f["citizen_reports"] > 0 and f["technician_jobs"] > 0 and f["technician_events"] > 0
     assert f["citizen_ratio"] > 0 and f["technician_ratio"] > 0

@@ -122,7 +122,7 @@ def _wait(server: Server, path: str, timeout_s: float = 90) -> None:
         if server.process.poll() is not None:
             raise click.ClickException(f"the server on {server.base} exited early")
         try:
-            with urllib.request.urlopen(server.base + path, timeout=2) as answer:  # noqa: S310
+            with urllib.request.urlopen(server.base + path, timeout=15) as answer:  # noqa: S310
                 if answer.status == 200:
                     return
         except (urllib.error.URLError, OSError):

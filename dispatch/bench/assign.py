@@ -265,6 +265,11 @@ def bench_report_to_offer(technicians: int, rate: float, seconds: float, databas
         lines.append(f"   offer: {_percentiles(offers)}   goal p50 <= 500 ms, p99 <= 2000 ms")
     if acks:
         lines.append(f"   acknowledgement: {_percentiles(acks)}")
+    if total / elapsed < rate * 0.9:
+        lines.append(
+            "   the reports could not arrive at the rate asked: the one process was busy taking them, "
+            "and its outbox thread waited for it (a worker is a process of its own in production)"
+        )
     return figures, lines
 
 

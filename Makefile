@@ -11,7 +11,7 @@ PRISM := .cache/prism/node_modules/.bin/prism
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard dispatch/translations/*/LC_MESSAGES/messages.po))
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format translations extract-messages prism screenshots fuzz clean
+.PHONY: run test lint format translations extract-messages prism screenshots fuzz bench-tools clean
 
 run: $(RUN_STAMP) $(CATALOGS)
 	$(BIN)/dispatch serve
@@ -61,6 +61,12 @@ $(PRISM):
 	@if command -v npm >/dev/null 2>&1; then \
 		npm install --silent --no-audit --no-fund --prefix .cache/prism @stoplight/prism-cli@5.14.2; \
 	else echo "npm not found: the Twilio contract test will be skipped"; fi
+
+# The HTTP load generator of `dispatch bench intake` and `dispatch bench sms` (Debian's wrk;
+# without it they fall back to a slower Python generator and say so).
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -q wrk; else sudo apt-get install -y -q wrk; fi; }
 
 # The README's pictures of the console (English and Chinese), rendered by Debian's Chromium.
 screenshots: $(DEV_STAMP) $(CATALOGS)

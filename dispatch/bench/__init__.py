@@ -1,6 +1,9 @@
 """`dispatch bench …`: commands that measure and print figures (never timed assertions in tests).
 
-Each benchmark is a module here adding a subcommand to ``bench``.
+Each benchmark is a module here adding a subcommand to ``bench``. Each drives the code a user's
+request drives (over HTTP where the user uses HTTP, signed where Twilio signs, with the demo
+organisations loaded), prints the machine's load with its figures and, under them, one line
+beginning "not covered:"; ``--json`` prints one JSON object of the figures instead.
 """
 
 from __future__ import annotations

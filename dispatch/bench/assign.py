@@ -4,13 +4,16 @@ and how many segments the longest offer costs.
 1. Ranking: ``--jobs`` jobs at random places in the county, each ranked among ``--technicians``
    technicians (random positions, skills, loads, leave and substitutes) held as one Roster — the
    time of one ``rank()`` call, p50 / p99. Building the roster is timed once, apart.
-2. Report → offer: a fresh database (a temporary SQLite file, or ``--database-url``) with the
-   same number of technicians. Reports arrive at ``--rate`` per second for ``--seconds``; each is
-   what intake does — ``create_order`` + ``apply_rules`` + ``place_order`` + ``queue`` (automatic
-   dispatch follows in the same transaction) — and committed. A worker thread in the same
-   process delivers the outbox (``deliver_due``) to the console gateway, woken by each commit.
-   Measured per report: from just before ``create_order`` to the moment the gateway's ``send``
-   is called with its offer SMS.
+2. Report → offer: a fresh database (a temporary SQLite file, or an empty ``--database-url``)
+   with the demo organisations and ``--technicians`` more technicians (varied skills, on duty
+   around the county town, at most 3 jobs each). Reports arrive at ``--rate`` per second for
+   ``--seconds``, each through ``take_report`` as the Open311 endpoint takes it — the county's
+   field-work types in turn, each at another place of its built-up area, each from another
+   mobile: the geocoding chain, the duplicate check, the acknowledgement, automatic dispatch in
+   the same transaction — and committed. A worker thread in the same process delivers the
+   outbox (``deliver_due``) to the console gateway, woken by each commit. Measured per report:
+   from just before ``take_report`` to the gateway's ``send`` of its offer, and of its
+   acknowledgement.
 3. Segments: the longest offer that can be built (the longest type name, a 300-character place,
    a 4-digit job code, 1 000 km, a due time on another day, broadcast) in each language.
 """
@@ -18,6 +21,7 @@ and how many segments the longest offer costs.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -69,7 +73,7 @@ def _rows(n: int, rng: np.random.Generator):
     return rows
 
 
-def bench_ranking(technicians: int, jobs: int) -> None:
+def bench_ranking(technicians: int, jobs: int):
     from datetime import UTC, datetime
 
     from dispatch.assign.ranking import Policy, Roster, rank
@@ -100,39 +104,19 @@ def bench_ranking(technicians: int, jobs: int) -> None:
         )
         samples.append(time.perf_counter() - started)
         found += bool(best)
-    click.echo(f"1. Ranking {jobs} jobs among {technicians} technicians (numpy, one Roster):")
-    click.echo(f"   roster built once in {built * 1000:.1f} ms")
-    click.echo(f"   per ranking: {_percentiles(samples)}   goal p99 <= 5 ms")
-    click.echo(f"   jobs with at least one candidate: {found}/{jobs}")
-
-
-def _seed(session, technicians: int, rng: np.random.Generator):
-    from dispatch.assign.models import DutyStatus, Technician
-    from dispatch.auth.models import Organisation
-    from dispatch.geo.placing import sync_depots
-
-    org = Organisation(code="xinye", name_zh="新野县", name_en="Xinye", jurisdiction_id="bench.example")
-    session.add(org)
-    session.flush()
-    sync_depots(session, {"xinye": org})
-    session.add_all(
-        Technician(
-            org_id=org.id,
-            code=f"B{i:05d}",
-            name=f"Bench {i}",
-            phone=f"+86139{i:08d}",
-            language="zh" if i % 5 else "en",
-            skills=SKILLSETS[i % len(SKILLSETS)],
-            duty_status=DutyStatus.ON_DUTY,
-            last_lat=CENTRE[0] + float(rng.normal(0, 0.12)),
-            last_lon=CENTRE[1] + float(rng.normal(0, 0.12)),
-            last_position_source="depot",
-            max_load=1000,
-        )
-        for i in range(1, technicians + 1)
-    )
-    session.commit()
-    return org
+    figures = {
+        "ranking_p50_ms": _ms(samples, 50),
+        "ranking_p99_ms": _ms(samples, 99),
+        "roster_build_ms": round(built * 1000, 1),
+        "jobs_with_candidate": found,
+    }
+    lines = [
+        f"1. Ranking {jobs} jobs among {technicians} technicians (numpy, one Roster):",
+        f"   roster built once in {built * 1000:.1f} ms",
+        f"   per ranking: {_percentiles(samples)}   goal p99 <= 5 ms",
+        f"   jobs with at least one candidate: {found}/{jobs}",
+    ]
+    return figures, lines
 
 
 class _TimingGateway:
@@ -153,46 +137,48 @@ class _TimingGateway:
         return None
 
 
-def bench_report_to_offer(technicians: int, rate: float, seconds: float, database_url: str | None) -> None:
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
+def bench_report_to_offer(technicians: int, rate: float, seconds: float, database_url: str | None):
+    import random
 
-    from dispatch import create_app
+    import sqlalchemy as sa
+
+    from dispatch.auth.models import Organisation
+    from dispatch.bench import demo_database
+    from dispatch.bench.workload import add_technicians, reports, take
     from dispatch.db import sqlite_writer
     from dispatch.extensions import db
-    from dispatch.intake.placing import place_order
-    from dispatch.orders import lifecycle
-    from dispatch.orders.lifecycle import Actor
-    from dispatch.orders.models import Channel
-    from dispatch.orders.service import create_order
-    from dispatch.sla.service import apply_rules
+    from dispatch.orders.models import WorkOrder
     from dispatch.sms import outbox
-    from dispatch.sms.models import OutboxMessage
+    from dispatch.sms.models import OutboxMessage, SendState
 
     tmp = None
     if not database_url:
         tmp = tempfile.mkdtemp(prefix="dispatch-bench-")
         database_url = f"sqlite:///{os.path.join(tmp, 'bench.db')}"
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SMS_BACKEND": "console",
-            "DEMO_LOAD_WHEN_EMPTY": False,
-            "TESTING": True,
-        }
-    )
-    rng = np.random.default_rng(7)
+    app, org_id = demo_database(database_url)
+    app.config["SMS_BACKEND"] = "console"
     gateway = _TimingGateway()
     wake, stop = threading.Event(), threading.Event()
+    total = int(rate * seconds)
+    rng = random.Random(7)
     with app.app_context():
-        upgrade()
-        if db.session.scalar(sa.text("SELECT count(*) FROM organisation")):
-            raise click.ClickException("--database-url must name an empty (or new) database")
-        org = _seed(db.session, technicians, rng)
-        org_id = org.id
+        add_technicians(db.session, org_id, technicians, rng)
+        db.session.commit()
+        work = list(reports(rng, total))
         db.session.remove()
     outbox.on_queued(wake.set)
     policy = outbox.OutboxPolicy.from_config(app.config)
+
+    give_up = [float("inf")]  # set when the producer is done: then 2 minutes to drain
+
+    def _left(session) -> int:
+        left = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.state.in_([SendState.QUEUED, SendState.SENDING]))
+        )
+        session.rollback()
+        return left
 
     def worker() -> None:
         with app.app_context():
@@ -205,7 +191,11 @@ def bench_report_to_offer(technicians: int, rate: float, seconds: float, databas
                     # SQLite: the producer held the write lock past the busy timeout; go again.
                     db.session.rollback()
                     continue
-                if stop.is_set() and report.claimed == 0:
+                if (
+                    stop.is_set()
+                    and report.claimed == 0
+                    and (_left(db.session) == 0 or time.monotonic() > give_up[0])
+                ):
                     break
                 if report.claimed:
                     wake.set()
@@ -214,67 +204,80 @@ def bench_report_to_offer(technicians: int, rate: float, seconds: float, databas
     thread = threading.Thread(target=worker, name="bench-outbox")
     thread.start()
     arrived: dict[int, float] = {}
-    total = int(rate * seconds)
-    actor = Actor(Channel.PHONE)
     with app.app_context():
         token = sqlite_writer.set(True)
         start = time.perf_counter()
-        for i in range(total):
+        for i, (kind, lat, lon, phone) in enumerate(work):
             pause = start + i / rate - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
             t0 = time.perf_counter()
             session = db.session
-            order = create_order(
-                session, org_id=org_id, type_code=TYPES[i % 2], channel=Channel.PHONE, actor=actor,
-                description="bench", reporter_phone=f"+86137{i:08d}", reporter_language="zh",
-            )  # fmt: skip
-            apply_rules(session, order)
-            lat, lon = CENTRE[0] + float(rng.normal(0, 0.05)), CENTRE[1] + float(rng.normal(0, 0.05))
-            place_order(
-                session,
-                order,
-                lat,
-                lon,
-                source="given",
-                precision="exact",
-                actor=actor,
-                address=f"测试路{i}号",
-            )
-            lifecycle.transition(session, order, "queue", actor)
-            order_id = order.id  # read before the commit: afterwards it would open a transaction
+            result = take(session, session.get(Organisation, org_id), kind, lat, lon, phone, i)
+            order_id = result.order.id  # read before the commit: afterwards it would open a transaction
             session.commit()
             arrived[order_id] = t0
         elapsed = time.perf_counter() - start
         sqlite_writer.reset(token)
+        give_up[0] = time.monotonic() + 120
         stop.set()
         wake.set()
         thread.join()
-        offers = dict(
-            db.session.execute(
-                sa.select(OutboxMessage.id, OutboxMessage.work_order_id).where(OutboxMessage.kind == "offer")
-            ).all()
+        sent = db.session.execute(
+            sa.select(OutboxMessage.id, OutboxMessage.work_order_id, OutboxMessage.kind).where(
+                OutboxMessage.kind.in_(["offer", "ack"])
+            )
+        ).all()
+        duplicates = db.session.scalar(
+            sa.select(sa.func.count()).select_from(WorkOrder).where(WorkOrder.duplicate_of_id.is_not(None))
         )
         db.session.remove()
         db.engine.dispose()
-    latencies = [gateway.handed[mid] - arrived[oid] for mid, oid in offers.items() if mid in gateway.handed]
-    click.echo(
-        f"2. Report -> offer handed to the gateway, {database_url.split(':', 1)[0]}, "
-        f"{technicians} technicians:"
-    )
-    click.echo(
-        f"   {total} reports in {elapsed:.1f} s ({total / elapsed:.1f}/s asked {rate:g}/s), "
-        f"{len(latencies)} offers"
-    )
-    if latencies:
-        click.echo(f"   latency: {_percentiles(latencies)}   goal p50 <= 500 ms, p99 <= 2000 ms")
+    first: dict[tuple[str, int], float] = {}
+    for mid, oid, kind in sent:
+        if mid in gateway.handed and oid in arrived:
+            key = (kind, oid)
+            first[key] = min(first.get(key, float("inf")), gateway.handed[mid] - arrived[oid])
+    offers = [v for (kind, _), v in first.items() if kind == "offer"]
+    acks = [v for (kind, _), v in first.items() if kind == "ack"]
     if tmp:
-        for name in os.listdir(tmp):
-            os.unlink(os.path.join(tmp, name))
-        os.rmdir(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+    figures = {
+        "database": database_url.split(":", 1)[0].split("+")[0],
+        "reports": total,
+        "rate_asked": rate,
+        "rate_reached": round(total / elapsed, 1),
+        "offered_orders": len(offers),
+        "offer_p50_ms": _ms(offers, 50),
+        "offer_p99_ms": _ms(offers, 99),
+        "acked_orders": len(acks),
+        "ack_p50_ms": _ms(acks, 50),
+        "ack_p99_ms": _ms(acks, 99),
+        "duplicates": duplicates,
+    }
+    lines = [
+        f"2. Report -> offer handed to the gateway, {figures['database']}, demo organisations, "
+        f"{technicians} more technicians (max_load 3), reports through take_report:",
+        f"   {total} reports in {elapsed:.1f} s ({figures['rate_reached']}/s asked {rate:g}/s), "
+        f"{len(offers)} offered, {len(acks)} acknowledged, {duplicates} duplicates",
+    ]
+    if offers:
+        lines.append(f"   offer: {_percentiles(offers)}   goal p50 <= 500 ms, p99 <= 2000 ms")
+    if acks:
+        lines.append(f"   acknowledgement: {_percentiles(acks)}")
+    if total / elapsed < rate * 0.9:
+        lines.append(
+            "   the reports could not arrive at the rate asked: the one process was busy taking them, "
+            "and its outbox thread waited for it (a worker is a process of its own in production)"
+        )
+    return figures, lines
 
 
-def bench_segments() -> None:
+def _ms(samples: list[float], p: float):
+    return round(float(np.percentile(np.asarray(samples) * 1000, p)), 1) if samples else None
+
+
+def bench_segments():
     from types import SimpleNamespace
 
     from dispatch import clock
@@ -284,7 +287,7 @@ def bench_segments() -> None:
 
     now = clock.now()
     place = ("新野县汉城街道书院路与汉城路交叉口向北五十米路东新华书店门前人行道下供水主管" * 5)[:300]
-    click.echo("3. The longest offer:")
+    lines, segments = ["3. The longest offer:"], {}
     for language in ("zh", "en"):
         longest = max(
             rulebook().types.values(), key=lambda t: len(t.name_en if language == "en" else t.name_zh)
@@ -301,11 +304,20 @@ def bench_segments() -> None:
                 now=now,
             )
             info = count_segments(body)
-            click.echo(
+            segments[f"{language}_{'place' if address else 'coordinates'}"] = info.segments
+            lines.append(
                 f"   {language}, {where}: {info.segments} segments "
                 f"({info.encoding}, {info.units} units)  goal <= 2"
             )
-            click.echo(f"      {body}")
+            lines.append(f"      {body}")
+    return {"longest_offer_segments": segments}, lines
+
+
+NOT_COVERED = (
+    "HTTP and the web server (reports are taken in this process; `dispatch bench intake` and "
+    "`dispatch bench storm` take them over HTTP), a worker in another process, Twilio (the "
+    "console gateway), technicians answering the offers, broadcast offers' answers"
+)
 
 
 @bench.command("assign")
@@ -316,9 +328,22 @@ def bench_segments() -> None:
 @click.option(
     "--database-url", default=None, help="An empty database for part 2 (default: a temporary SQLite file)."
 )
-def assign_bench(technicians: int, jobs: int, rate: float, seconds: float, database_url: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of the figures.")
+def assign_bench(technicians, jobs, rate, seconds, database_url, as_json) -> None:
     """Rank candidates, turn reports into offer SMS, count the longest offer's segments."""
-    click.echo(f"cores: {os.cpu_count()}; one process, a producer thread and an outbox worker thread")
-    bench_ranking(technicians, jobs)
-    bench_report_to_offer(technicians, rate, seconds, database_url)
-    bench_segments()
+    from dispatch.bench import serving as srv
+
+    figures = {**srv.machine(), "technicians": technicians, "jobs": jobs}
+    lines = [
+        f"machine: {figures['cores']} cores, load average {figures['loadavg']}; one process, "
+        "a producer thread and an outbox worker thread"
+    ]
+    for part in (
+        lambda: bench_ranking(technicians, jobs),
+        lambda: bench_report_to_offer(technicians, rate, seconds, database_url),
+        bench_segments,
+    ):
+        found, text = part()
+        figures.update(found)
+        lines += text
+    srv.emit(figures, lines, NOT_COVERED, as_json)

@@ -143,7 +143,8 @@ def _print(result: dict, out) -> None:
     out(
         f"producer: {result['posted']} reports at {result['rate']:g}/s asked, "
         f"{result['rate_reached']:g}/s reached (latest send {result['send_lag_max_ms']:.0f} ms behind "
-        f"its time), {result['post_errors']} failed"
+        f"its time), {result['post_errors']} failed or unanswered in 30 s ({result['taken_unanswered']} "
+        "of them taken all the same, and followed below)"
     )
     out(f"POST latency: p50 {result['post_p50_ms']} ms, p99 {result['post_p99_ms']} ms (goal p99 ≤ 200 ms)")
     out(
@@ -156,7 +157,7 @@ def _print(result: dict, out) -> None:
     )
     out(
         f"reporters acknowledged exactly once: {result['acked_once']} of "
-        f"{result['posted'] - result['post_errors']}"
+        f"{result['posted'] - result['post_errors'] + result['taken_unanswered']}"
         f" (none: {result['ack_missing']}, more than once: {result['ack_repeated']})"
     )
     out(
@@ -200,7 +201,7 @@ def storm_bench(
     count = max(1, round(rate * seconds))
     # Pending offers count towards a technician's load (3 jobs at most): a crew big enough that
     # every report can be offered, broadcasts included, so that "nobody free" is not the figure.
-    technicians = technicians or count // 2 + 20
+    technicians = technicians or count * 2 // 3 + 20
     create_database(database_url, drop_existing=drop_existing)
     key = fresh_database(database_url, technicians)
     forms = reports(count, key)

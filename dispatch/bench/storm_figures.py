@@ -54,6 +54,8 @@ class Accounting:
     duplicates: int = 0
     waits_for_dispatcher: int = 0
     offers_lost: int = 0
+    #: POSTs answered with an error or not in time whose report was taken all the same.
+    taken_unanswered: int = 0
     lost_references: list[str] = field(default_factory=list)
 
 
@@ -72,8 +74,17 @@ def account(posted: list[Posted], twilio: list[dict[str, Any]]) -> Accounting:
     result = Accounting()
     taken_at = {m["sid"]: m["at"] for m in twilio}
     per_number = Counter(m["to"] for m in twilio)
-    accepted = {p.reference: p for p in posted if p.reference}
     session = db.session
+    # A POST that got no answer in time may still have been taken: found by its reporter's number.
+    unanswered = {p.phone: p for p in posted if not p.reference}
+    for reference, phone in session.execute(
+        sa.select(WorkOrder.reference, WorkOrder.reporter_phone).where(
+            WorkOrder.reporter_phone.in_(list(unanswered))
+        )
+    ):
+        unanswered[phone].reference = reference
+        result.taken_unanswered += 1
+    accepted = {p.reference: p for p in posted if p.reference}
     orders = {
         o.reference: o
         for o in session.scalars(sa.select(WorkOrder).where(WorkOrder.reference.in_(list(accepted))))
@@ -166,6 +177,7 @@ def figures(
         "technicians": technicians,
         "posted": len(posted),
         "post_errors": len(posted) - len(ok),
+        "taken_unanswered": a.taken_unanswered,
         "post_p50_ms": rounded(percentile(post_ms, 50), 1),
         "post_p99_ms": rounded(percentile(post_ms, 99), 1),
         "send_lag_max_ms": round(max((p.sent - p.due for p in posted), default=0.0) * 1000, 1),

@@ -32,14 +32,13 @@ TYPES = [
     "safety_accident",
     "hot_issue",
 ]
-#: Skill sets of the storm crew, in turn: together they cover every type above.
+#: Skill sets of the storm crew, in turn: each type above is covered by a quarter of the crew at
+#: least (a safety accident, offered to three at once, by three quarters).
 CREW_SKILLS = [
-    ["water", "inspection"],
-    ["sewer", "civil"],
-    ["roads", "civil"],
-    ["water", "civil"],
-    ["inspection", "civil"],
-    ["sewer", "roads"],
+    ["water", "inspection", "civil"],
+    ["sewer", "civil", "inspection"],
+    ["roads", "civil", "inspection"],
+    ["water", "sewer", "civil"],
 ]
 #: Grid spacing of the report places, in metres: more than the duplicate radius (150 m).
 GRID_M = 200.0

@@ -156,6 +156,11 @@ def _print(result: dict, out) -> None:
         "(goal p50 ≤ 0.5 s, p99 ≤ 2 s)"
     )
     out(
+        f"POST answered → at Twilio (the worker's part): acknowledgement p50 {s('ack_after_answer_p50_s')}, "
+        f"p99 {s('ack_after_answer_p99_s')}; offer p50 {s('offer_after_answer_p50_s')}, "
+        f"p99 {s('offer_after_answer_p99_s')}"
+    )
+    out(
         f"reporters acknowledged exactly once: {result['acked_once']} of "
         f"{result['posted'] - result['post_errors'] + result['taken_unanswered']}"
         f" (none: {result['ack_missing']}, more than once: {result['ack_repeated']})"

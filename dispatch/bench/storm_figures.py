@@ -45,6 +45,9 @@ class Posted:
 class Accounting:
     ack_s: list[float] = field(default_factory=list)
     offer_s: list[float] = field(default_factory=list)
+    #: The same from the POST's answer: the worker's part alone (answered POSTs only).
+    ack_after_s: list[float] = field(default_factory=list)
+    offer_after_s: list[float] = field(default_factory=list)
     acked_once: int = 0
     ack_missing: int = 0
     ack_repeated: int = 0
@@ -123,6 +126,8 @@ def account(posted: list[Posted], twilio: list[dict[str, Any]]) -> Accounting:
         if times == 1 and ack_at is not None:
             result.acked_once += 1
             result.ack_s.append(ack_at - p.sent)
+            if p.status == 200:
+                result.ack_after_s.append(ack_at - p.answered)
         elif times == 0:
             result.ack_missing += 1
         else:
@@ -138,6 +143,8 @@ def account(posted: list[Posted], twilio: list[dict[str, Any]]) -> Accounting:
         if handed:
             result.offered += 1
             result.offer_s.append(min(handed) - p.sent)
+            if p.status == 200:
+                result.offer_after_s.append(min(handed) - p.answered)
         elif order.id in alerted:
             result.no_candidate += 1
         else:
@@ -185,6 +192,10 @@ def figures(
         "ack_p99_s": rounded(percentile(a.ack_s, 99), 3),
         "offer_p50_s": rounded(percentile(a.offer_s, 50), 3),
         "offer_p99_s": rounded(percentile(a.offer_s, 99), 3),
+        "ack_after_answer_p50_s": rounded(percentile(a.ack_after_s, 50), 3),
+        "ack_after_answer_p99_s": rounded(percentile(a.ack_after_s, 99), 3),
+        "offer_after_answer_p50_s": rounded(percentile(a.offer_after_s, 50), 3),
+        "offer_after_answer_p99_s": rounded(percentile(a.offer_after_s, 99), 3),
         "acked_once": a.acked_once,
         "ack_missing": a.ack_missing,
         "ack_repeated": a.ack_repeated,

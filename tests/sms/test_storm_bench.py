@@ -21,7 +21,8 @@ from tests.conftest import TEST_DATABASE_URL
 KEYS = {
     "rate", "rate_reached", "seconds", "web", "workers", "technicians", "posted", "post_errors",
     "taken_unanswered", "post_p50_ms", "post_p99_ms", "send_lag_max_ms", "ack_p50_s", "ack_p99_s",
-    "offer_p50_s",
+    "offer_p50_s", "ack_after_answer_p50_s", "ack_after_answer_p99_s", "offer_after_answer_p50_s",
+    "offer_after_answer_p99_s",
     "offer_p99_s", "acked_once", "ack_missing", "ack_repeated", "dispatchable", "offered",
     "no_candidate", "duplicates", "waits_for_dispatcher", "offers_lost", "drained", "loadavg",
     "not_covered",

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -297,6 +298,15 @@ def storm_bench(
     )
     click.echo(f"storm crew: {technicians} technicians added to the demo county's")
     _print(result, click.echo)
+    failures = Counter(p.status for p in posted if p.status != 200)
+    if failures:
+        click.echo(
+            "failed POSTs: "
+            + ", ".join(
+                f"{n} × {'no answer' if code == 0 else f'HTTP {code}'}"
+                for code, n in sorted(failures.items())
+            )
+        )
     if accounting.lost_references:
         click.echo(f"lost: {', '.join(accounting.lost_references[:20])}")
     click.echo(NOT_COVERED)

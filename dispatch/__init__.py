@@ -38,6 +38,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("DEFAULT_LOCALE", "zh_Hans_CN"))
     clock.set_zone(app.config["TIMEZONE"])
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind that many proxies, the client's address (the rate limits' key), the scheme and
+        # the host are the ones the proxies pass on in X-Forwarded-For/-Proto/-Host.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     register_extensions(app)
     register_blueprints(app)

@@ -130,9 +130,10 @@ class FakeTwilio:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> FakeTwilio:
+    def start(self, port: int = 0) -> FakeTwilio:
+        """Serve on 127.0.0.1:``port`` (0: a free port)."""
         self._stopping.clear()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(

@@ -30,6 +30,7 @@ from dispatch.language import short_language
 from dispatch.sms import template_gate
 from dispatch.sms.gateway import Gateway, GatewayError, GatewayTimeout, OutgoingMessage
 from dispatch.sms.models import OutboxMessage, SendState
+from dispatch.sms.wakeup import CHANNEL as NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,15 @@ def on_queued(callback: Callable[[], None]) -> None:
             _wake_callbacks.append(callback)
 
 
+@event.listens_for(Session, "before_commit")
+def _notify_before_commit(session: Session) -> None:
+    # One NOTIFY per transaction however many messages it queued (a report queues its
+    # acknowledgement and its offer): delivered to listening workers when, and only if, the
+    # transaction commits.
+    if session.info.pop("outbox_notify", False):
+        session.execute(sa.text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
 @event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
     if session.info.pop("outbox_queued", False):
@@ -55,6 +65,7 @@ def _wake_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop("outbox_queued", None)
+    session.info.pop("outbox_notify", None)
 
 
 def enqueue(
@@ -96,8 +107,7 @@ def enqueue(
         session.flush()
     session.info["outbox_queued"] = True
     if session.get_bind().dialect.name == "postgresql":
-        # Delivered to listening workers when (and only if) this transaction commits.
-        session.execute(sa.text("NOTIFY dispatch_outbox"))
+        session.info["outbox_notify"] = True  # sent once, just before the commit
     signals.outbox_queued.send(message)
     return message
 

@@ -1,7 +1,8 @@
 """Waking the outbox job the moment a message is queued, in any process.
 
-``outbox.enqueue`` sends ``NOTIFY dispatch_outbox`` inside the caller's transaction on
-PostgreSQL, so the notification leaves exactly when (and only if) the message is committed.
+On PostgreSQL, a transaction that queued messages sends one ``NOTIFY dispatch_outbox`` just
+before it commits (``outbox.enqueue`` marks it), so the notification leaves exactly when (and only
+if) the messages are committed, once however many they are.
 ``OutboxListener`` is a thread on a connection of its own that ``LISTEN``\\ s on that channel and
 calls ``wake`` for each notification; ``dispatch worker`` and ``dispatch serve`` start one on
 PostgreSQL. SQLite has no such channel: there the embedded process wakes its own scheduler

@@ -234,7 +234,7 @@ def finish(
         if ctx is not None:
             wi, seq = ctx.widx[wkey], [ctx.jidx[k] for k in queue]
             cost += ctx.cost(wi, seq)
-            times = zip(queue, ctx.on_site(wi, seq))
+            times = zip(queue, ctx.on_site(wi, seq), strict=True)
         else:
             cost += queue_cost(p, workers[wkey], queue)
             times = ((key, on_site) for key, _, on_site, _ in timeline(p, workers[wkey], queue))

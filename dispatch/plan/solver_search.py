@@ -196,4 +196,3 @@ def improve(search: Search, budget_s: float, seed: int = 0, rounds: int | None =
             best_cost = cost
         else:
             search.routes, search.costs, search.where = snapshot
-

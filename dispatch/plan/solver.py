@@ -191,8 +191,6 @@ def plan(p: Problem, *, budget_s: float = 0.0, seed: int = 0, rounds: int | None
     improve within ``budget_s`` seconds (relocations, then ruin-and-recreate rounds seeded with
     ``seed``; ``rounds`` runs exactly that many instead, for a result that does not depend on the
     machine's speed). Pins are kept."""
-    from dispatch.plan.solver_search import Context, Search, improve
-
     ctx = Context(p)
     routes: list[list[int]] = []
     placed: set[int] = set()
@@ -219,6 +217,9 @@ def plan(p: Problem, *, budget_s: float = 0.0, seed: int = 0, rounds: int | None
         improve(search, budget_s, seed=seed, rounds=rounds)
     queues = {ctx.wkeys[wi]: [ctx.jkeys[j - ctx.nw] for j in r] for wi, r in enumerate(search.routes)}
     return finish(p, {w.key: w for w in p.workers}, queues, unplanned, ctx)
+
+
+from dispatch.plan.solver_search import Context, Search, improve  # noqa: E402
 
 
 def finish(

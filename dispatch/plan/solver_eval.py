@@ -3,7 +3,7 @@
 Points are numbered workers first (0 .. W-1, where each is free) then jobs (W ..). Travel from a
 point to all others is computed a row at a time with numpy and kept as plain lists, so the
 search's inner loops index lists instead of calling functions. Small problems get every row at
-once; large ones (hundreds of technicians, thousands of jobs) get the rows they touch.
+once; large ones (hundreds of technicians, thousands of jobs) get the pairs they touch.
 """
 
 from __future__ import annotations
@@ -14,21 +14,26 @@ import numpy as np
 
 EARTH_KM = 6371.0088
 EAGER_POINTS = 1500  # up to this many points the whole table is computed at once
-ROW_CACHE = 800  # rows kept when computed on demand
 
 
-class Rows:
-    """``rows[i][j]`` — lazily computed rows of a travel table."""
+class Rows(dict):
+    """``rows[i][j]`` — a travel table computed one pair at a time, for large problems."""
 
-    def __init__(self, make):
-        self._make, self._rows = make, {}
+    def __init__(self, leg):
+        super().__init__()
 
-    def __getitem__(self, i: int) -> list:
-        row = self._rows.get(i)
-        if row is None:
-            if len(self._rows) >= ROW_CACHE:
-                self._rows.clear()
-            row = self._rows[i] = self._make(i)
+        class Row(dict):
+            __slots__ = ("i",)
+
+            def __missing__(self, j: int) -> float:
+                value = self[j] = leg(self.i, j)
+                return value
+
+        self._row = Row
+
+    def __missing__(self, i: int) -> dict:
+        row = self[i] = self._row()
+        row.i = i
         return row
 
 
@@ -84,8 +89,11 @@ class Context:
             self.km = km.tolist()
             self.sec = self._seconds(km).tolist()
         else:
-            self.km = Rows(lambda i: self._km_rows(np.array([i]))[0].tolist())
-            self.sec = Rows(lambda i: self._seconds(self._km_rows(np.array([i])))[0].tolist())
+            self._la, self._lo, self._cl = lat.tolist(), lon.tolist(), self._coslat.tolist()
+            self._inv = self._inv_speed.tolist()
+            self.km = Rows(self._km_pair)
+            self.sec = Rows(lambda i, j: math.ceil(self.km[i][j] * self._inv[j] + self._delay))
+            self._prefill()
 
     def _km_rows(self, idx: np.ndarray) -> np.ndarray:
         la, lo = self._lat, self._lon
@@ -94,6 +102,36 @@ class Context:
             + self._coslat[idx, None] * self._coslat[None, :] * np.sin((lo[None, :] - lo[idx, None]) / 2) ** 2
         )
         return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0))) * self._factor
+
+    def _prefill(self) -> None:
+        """Every leg of the queues as they stand, in one go (they are all read at least once)."""
+        src, dst = [], []
+        for wi, w in enumerate(self.workers):
+            at = wi
+            for k in w.queue:
+                j = self.jidx.get(k)
+                if j is not None:
+                    src.append(at)
+                    dst.append(j)
+                    at = j
+        if not src:
+            return
+        a, b = np.array(src), np.array(dst)
+        la, lo, cl = self._lat, self._lon, self._coslat
+        h = np.sin((la[b] - la[a]) / 2) ** 2 + cl[a] * cl[b] * np.sin((lo[b] - lo[a]) / 2) ** 2
+        km = 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0))) * self._factor
+        sec = np.ceil(km * self._inv_speed[b] + self._delay)
+        for x, y, k, t in zip(src, dst, km.tolist(), sec.tolist(), strict=True):
+            self.km[x][y] = k
+            self.sec[x][y] = t
+
+    def _km_pair(self, i: int, j: int) -> float:
+        la, lo = self._la, self._lo
+        a = (
+            math.sin((la[j] - la[i]) / 2) ** 2
+            + self._cl[i] * self._cl[j] * math.sin((lo[j] - lo[i]) / 2) ** 2
+        )
+        return 2 * EARTH_KM * math.asin(math.sqrt(min(a, 1.0))) * self._factor
 
     def _seconds(self, km: np.ndarray) -> np.ndarray:
         return np.ceil(km * self._inv_speed[None, :] + self._delay)

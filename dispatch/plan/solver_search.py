@@ -24,7 +24,7 @@ class Search:
         self.ctx = ctx
         self.routes = routes  # per worker index, job points
         self.where = {j: wi for wi, r in enumerate(routes) for j in r}
-        self.costs = [ctx.cost(wi, r) for wi, r in enumerate(routes)]
+        self.costs: list[float | None] = [None] * len(routes)  # computed when first needed
         self._cand_cache: dict[int, list[int]] = {}
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -32,8 +32,16 @@ class Search:
         o = self.ctx.owner[j]
         return self.ctx.per_move if o >= 0 and o != wi else 0.0
 
+    def rcost(self, wi: int) -> float:
+        c = self.costs[wi]
+        if c is None:
+            c = self.costs[wi] = self.ctx.cost(wi, self.routes[wi])
+        return c
+
     def total(self) -> float:
-        return sum(self.costs) + sum(self.move_pen(j, wi) for j, wi in self.where.items())
+        return sum(self.rcost(wi) for wi in range(len(self.routes))) + sum(
+            self.move_pen(j, wi) for j, wi in self.where.items()
+        )
 
     def lo(self, wi: int) -> int:
         """First position a job not pinned first may take in worker wi's queue."""
@@ -76,7 +84,7 @@ class Search:
             pen = self.move_pen(j, wi)
             if pen >= best:
                 continue
-            old = self.costs[wi]
+            old = self.rcost(wi)
             lo = self.lo(wi)
             positions = range(0, lo + 1) if first else range(lo, len(r) + 1)
             states = ctx.states(wi, r)
@@ -129,7 +137,7 @@ class Search:
             r = self.routes[wi]
             pos = r.index(j)
             rest = r[:pos] + r[pos + 1 :]
-            gain = self.costs[wi] - ctx.cost(wi, rest) + self.move_pen(j, wi)
+            gain = self.rcost(wi) - ctx.cost(wi, rest) + self.move_pen(j, wi)
             if gain <= EPS:
                 continue
             # try the job elsewhere in its own queue, then in the other queues

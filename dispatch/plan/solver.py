@@ -95,8 +95,10 @@ class Worker:
 
 @dataclass(frozen=True)
 class Weights:
-    urgent: float = 3.0  # a missed urgent promise counts as this many missed others
-    late_per_hour: float = 0.05  # in missed promises per hour of lateness
+    urgent: float = 5.0  # a missed urgent promise counts as this many missed others
+    #: In missed promises per hour of lateness: a day late weighs less than one promise, so a
+    #: job already late never takes the place of one that can still be kept.
+    late_per_hour: float = 0.01
     per_km: float = 0.002
     per_move: float = 0.05
 

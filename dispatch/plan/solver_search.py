@@ -160,12 +160,12 @@ class Search:
             if not self.relocate_pass(order, stop):
                 break
 
-    def ruin_recreate(self, rng: random.Random, size: int) -> None:
+    def ruin_recreate(self, rng: random.Random, size: int) -> list[int]:
         """Take out ``size`` related jobs (near one picked at random) and put them back."""
         ctx = self.ctx
         pool = self.movable()
         if not pool:
-            return
+            return []
         seed = rng.choice(pool)
         km = ctx.km[seed]
         related = sorted(pool, key=lambda x: (km[x] * (0.5 + rng.random()), x))[:size]
@@ -182,6 +182,7 @@ class Search:
                     if ctx.can(wi, j) and len(self.routes[wi]) < ctx.max_jobs[wi]
                 )
             self.insert(j, found[1], found[2])
+        return related
 
 
 def improve(search: Search, budget_s: float, seed: int = 0, rounds: int | None = None) -> None:
@@ -197,8 +198,8 @@ def improve(search: Search, budget_s: float, seed: int = 0, rounds: int | None =
         n += 1
         snapshot = ([list(r) for r in search.routes], list(search.costs), dict(search.where))
         size = rng.randint(3, max(3, min(15, len(search.where) // 3 or 1)))
-        search.ruin_recreate(rng, size)
-        search.local_search(stop, rng)
+        touched = search.ruin_recreate(rng, size)
+        search.relocate_pass(touched, stop)
         cost = search.total()
         if cost < best_cost - EPS:
             best_cost = cost

@@ -128,3 +128,11 @@ def test_improvement_never_makes_the_plan_worse_and_keeps_every_job_once():
     assert better.cost <= quick.cost + 1e-9
     assert len(better.late) <= len(quick.late)
     assert sorted(k for q in better.queues.values() for k in q) == sorted(p.jobs)
+
+
+def test_among_many_technicians_the_only_one_with_the_skill_gets_the_job_even_far_away():
+    workers = [worker(100 + w, 0.1 * w) for w in range(40)] + [worker(999, 30.0, skills=frozenset({"crane"}))]
+    jobs = [job(1, 0.0, skills=frozenset({"crane"})), *(job(10 + k, 0.3 * k) for k in range(30))]
+    result = plan(problem(jobs, workers), rounds=10)
+    assert result.queues[999] == [1]
+    assert result.unplanned == []

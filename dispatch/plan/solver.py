@@ -99,8 +99,9 @@ class Weights:
     #: In missed promises per hour of lateness: a day late weighs less than one promise, so a
     #: job already late never takes the place of one that can still be kept.
     late_per_hour: float = 0.01
-    per_km: float = 0.002
-    per_move: float = 0.05
+    #: A km driven is some two minutes of a technician's time: 100 km weigh one promise.
+    per_km: float = 0.01
+    per_move: float = 0.05  # a job given to another technician: two text messages
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ class Search:
         self.routes = routes  # per worker index, job points
         self.where = {j: wi for wi, r in enumerate(routes) for j in r}
         self.costs: list[float | None] = [None] * len(routes)  # computed when first needed
-        self._cand_cache: dict[int, list[int]] = {}
+        self._cand_cache: dict[tuple[int, bool], list[int]] = {}
 
     # -- bookkeeping -------------------------------------------------------------------------
     def move_pen(self, j: int, wi: int) -> float:
@@ -50,13 +50,14 @@ class Search:
             n += 1
         return n
 
-    def candidates(self, j: int) -> list[int]:
+    def candidates(self, j: int, every: bool = False) -> list[int]:
+        """The technicians who can take job j — only the nearest ones when there are many."""
         ctx = self.ctx
-        cached = self._cand_cache.get(j)
+        cached = self._cand_cache.get((j, every))
         if cached is not None:
             return cached
         able = [wi for wi in range(ctx.nw) if ctx.can(wi, j)]
-        if len(able) > CANDIDATES:
+        if len(able) > CANDIDATES and not every:
             km = ctx.km_from(j)
             near = {}
             for wi in able:
@@ -66,20 +67,27 @@ class Search:
                         d = km[x]
                 near[wi] = d
             able = sorted(able, key=lambda wi: (near[wi], wi))[:CANDIDATES]
-        self._cand_cache[j] = able
+        self._cand_cache[(j, every)] = able
         return able
 
     # -- insertion ---------------------------------------------------------------------------
-    def best_insert(self, j: int, best: float = math.inf, skip: int = -1):
-        """Cheapest (delta, worker, position) for job j over its candidate technicians."""
+    def best_insert(self, j: int, best: float = math.inf):
+        """Cheapest (delta, worker, position) for job j below ``best``; None if there is none.
+        Tries the nearest technicians first and every able one if none of those has room."""
+        found = self._best_insert(j, best, self.candidates(j))
+        if found is None and best == math.inf and len(self.candidates(j)) >= CANDIDATES:
+            found = self._best_insert(j, best, self.candidates(j, every=True))
+        return found
+
+    def _best_insert(self, j: int, best: float, workers: list[int]):
         ctx = self.ctx
         km_, sec, rel, dl, svc, miss = ctx.km, ctx.sec, ctx.rel, ctx.dl, ctx.svc, ctx.miss
         pk, lps = ctx.per_km, ctx.late_per_s
         found = None
         first = ctx.first[j]
-        for wi in self.candidates(j):
+        for wi in workers:
             r = self.routes[wi]
-            if wi == skip or len(r) + 1 > ctx.max_jobs[wi]:
+            if len(r) + 1 > ctx.max_jobs[wi]:
                 continue
             pen = self.move_pen(j, wi)
             if pen >= best:
@@ -160,8 +168,9 @@ class Search:
             if not self.relocate_pass(order, stop):
                 break
 
-    def ruin_recreate(self, rng: random.Random, size: int) -> list[int]:
-        """Take out ``size`` related jobs (near one picked at random) and put them back."""
+    def ruin_recreate(self, rng: random.Random, size: int) -> list[int] | None:
+        """Take out ``size`` related jobs (near one picked at random) and put them back; None if
+        one no longer finds room (full plans) — the caller restores the plan."""
         ctx = self.ctx
         pool = self.movable()
         if not pool:
@@ -175,12 +184,8 @@ class Search:
         related.sort(key=lambda x: (-ctx.miss[x], ctx.dl[x], rng.random()))
         for j in related:
             found = self.best_insert(j)
-            if found is None:  # only its old place fits (max_jobs); any worker that can
-                found = next(
-                    (0, wi, len(self.routes[wi]))
-                    for wi in range(ctx.nw)
-                    if ctx.can(wi, j) and len(self.routes[wi]) < ctx.max_jobs[wi]
-                )
+            if found is None:
+                return None
             self.insert(j, found[1], found[2])
         return related
 
@@ -199,8 +204,9 @@ def improve(search: Search, budget_s: float, seed: int = 0, rounds: int | None =
         snapshot = ([list(r) for r in search.routes], list(search.costs), dict(search.where))
         size = rng.randint(3, max(3, min(15, len(search.where) // 3 or 1)))
         touched = search.ruin_recreate(rng, size)
-        search.relocate_pass(touched, stop)
-        cost = search.total()
+        if touched is not None:
+            search.relocate_pass(touched, stop)
+        cost = search.total() if touched is not None else math.inf
         if cost < best_cost - EPS:
             best_cost = cost
         else:

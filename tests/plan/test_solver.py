@@ -136,3 +136,11 @@ def test_among_many_technicians_the_only_one_with_the_skill_gets_the_job_even_fa
     result = plan(problem(jobs, workers), rounds=10)
     assert result.queues[999] == [1]
     assert result.unplanned == []
+
+
+def test_when_the_nearest_technicians_are_all_full_a_farther_one_takes_the_job():
+    near = [worker(100 + w, 0.1 * w, queue=[10 + w], max_jobs=1) for w in range(30)]
+    jobs = [job(1, 0.0), *(job(10 + w, 0.1 * w) for w in range(30))]
+    result = plan(problem(jobs, [*near, worker(999, 25.0)]), rounds=10)
+    assert result.queues[999] == [1]
+    assert result.unplanned == [] and result.moves == 0

@@ -158,34 +158,24 @@ def queue_cost(p: Problem, worker: Worker, queue: Sequence[int]) -> float:
     return cost
 
 
-def _fits(worker: Worker, queue: Sequence[int]) -> bool:
-    return worker.max_jobs is None or len(queue) <= worker.max_jobs
-
-
 def _pins_first(p: Problem, queue: list[int]) -> list[int]:
     first = [k for k in queue if p.jobs[k].pinned_first]
     return first + [k for k in queue if not p.jobs[k].pinned_first] if first else queue
 
 
 def insert_one(p: Problem, queues: dict[int, list[int]], key: int) -> int | None:
-    """Put ``key`` where it costs least (every technician, every position); returns the worker."""
-    job, best = p.jobs[key], None
-    for worker in p.workers:
-        if not can_do(worker, job):
-            continue
-        queue = queues[worker.key]
-        if not _fits(worker, [*queue, key]):
-            continue
-        base = queue_cost(p, worker, queue)
-        first = sum(1 for k in queue if p.jobs[k].pinned_first) if not job.pinned_first else 0
-        for pos in range(first, len(queue) + 1):
-            delta = queue_cost(p, worker, queue[:pos] + [key] + queue[pos:]) - base
-            if best is None or delta < best[0]:
-                best = (delta, worker.key, pos)
-    if best is None:
+    """Put ``key`` where it costs least (the nearest able technicians, every position), the
+    other jobs left where they are; returns the worker, or None when no one can take it."""
+    ctx = Context(p)
+    routes = [[ctx.jidx[k] for k in queues.get(w.key, []) if k in ctx.jidx and k != key] for w in p.workers]
+    search = Search(ctx, routes)
+    found = search.best_insert(ctx.jidx[key])
+    if found is None:
         return None
-    _, wkey, pos = best
-    queues[wkey].insert(pos, key)
+    _, wi, pos = found
+    wkey, route = ctx.wkeys[wi], routes[wi]
+    queue = queues.setdefault(wkey, [])
+    queue.insert(queue.index(ctx.jkeys[route[pos] - ctx.nw]) if pos < len(route) else len(queue), key)
     return wkey
 
 

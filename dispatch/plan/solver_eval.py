@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 EARTH_KM = 6371.0088
-EAGER_POINTS = 1500  # up to this many points the whole table is computed at once
+EAGER_POINTS = 400  # up to this many points the whole table is computed at once
 
 
 class Rows(dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from dispatch.plan.solver import Job, Problem, Shift, Weights, Worker, plan
+from dispatch.plan.solver import Job, Problem, Shift, Weights, Worker, insert_one, plan
 
 KM = 1 / 111.32  # degrees of latitude per km
 LAT, LON = 32.52, 112.36
@@ -144,3 +144,13 @@ def test_when_the_nearest_technicians_are_all_full_a_farther_one_takes_the_job()
     result = plan(problem(jobs, [*near, worker(999, 25.0)]), rounds=10)
     assert result.queues[999] == [1]
     assert result.unplanned == [] and result.moves == 0
+
+
+def test_insert_one_puts_the_urgent_job_first_and_leaves_the_rest_alone():
+    jobs = [job(1, 3.0), job(2, 6.0), job(3, 1.0, deadline_h=1.0, urgent=True)]
+    workers = [worker(10, 0.0, queue=[1, 2]), worker(20, 30.0)]
+    queues = {10: [1, 2], 20: []}
+    assert insert_one(problem(jobs, workers), queues, 3) == 10
+    assert queues == {10: [3, 1, 2], 20: []}
+    nobody = [*jobs, job(4, 0.0, skills=frozenset({"crane"}))]
+    assert insert_one(problem(nobody, workers), queues, 4) is None

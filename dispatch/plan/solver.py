@@ -17,6 +17,7 @@ to two people).
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -184,6 +185,16 @@ def plan(p: Problem, *, budget_s: float = 0.0, seed: int = 0, rounds: int | None
     improve within ``budget_s`` seconds (relocations, then ruin-and-recreate rounds seeded with
     ``seed``; ``rounds`` runs exactly that many instead, for a result that does not depend on the
     machine's speed). Pins are kept."""
+    paused = gc.isenabled()  # the search makes many small objects and frees them all at the end:
+    gc.disable()  # a cyclic collection halfway through the plan only costs time
+    try:
+        return _plan(p, budget_s, seed, rounds)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _plan(p: Problem, budget_s: float, seed: int, rounds: int | None) -> Plan:
     ctx = Context(p)
     routes: list[list[int]] = []
     placed: set[int] = set()

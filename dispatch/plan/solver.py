@@ -17,6 +17,7 @@ to two people).
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,10 +96,13 @@ class Worker:
 
 @dataclass(frozen=True)
 class Weights:
-    urgent: float = 3.0  # a missed urgent promise counts as this many missed others
-    late_per_hour: float = 0.05  # in missed promises per hour of lateness
-    per_km: float = 0.002
-    per_move: float = 0.05
+    urgent: float = 5.0  # a missed urgent promise counts as this many missed others
+    #: In missed promises per hour of lateness: a day late weighs less than one promise, so a
+    #: job already late never takes the place of one that can still be kept.
+    late_per_hour: float = 0.01
+    #: A km driven is some two minutes of a technician's time: 100 km weigh one promise.
+    per_km: float = 0.01
+    per_move: float = 0.05  # a job given to another technician: two text messages
 
 
 @dataclass(frozen=True)
@@ -155,42 +159,48 @@ def queue_cost(p: Problem, worker: Worker, queue: Sequence[int]) -> float:
     return cost
 
 
-def _fits(worker: Worker, queue: Sequence[int]) -> bool:
-    return worker.max_jobs is None or len(queue) <= worker.max_jobs
-
-
 def _pins_first(p: Problem, queue: list[int]) -> list[int]:
     first = [k for k in queue if p.jobs[k].pinned_first]
     return first + [k for k in queue if not p.jobs[k].pinned_first] if first else queue
 
 
 def insert_one(p: Problem, queues: dict[int, list[int]], key: int) -> int | None:
-    """Put ``key`` where it costs least (every technician, every position); returns the worker."""
-    job, best = p.jobs[key], None
-    for worker in p.workers:
-        if not can_do(worker, job):
-            continue
-        queue = queues[worker.key]
-        if not _fits(worker, [*queue, key]):
-            continue
-        base = queue_cost(p, worker, queue)
-        first = sum(1 for k in queue if p.jobs[k].pinned_first) if not job.pinned_first else 0
-        for pos in range(first, len(queue) + 1):
-            delta = queue_cost(p, worker, queue[:pos] + [key] + queue[pos:]) - base
-            if best is None or delta < best[0]:
-                best = (delta, worker.key, pos)
-    if best is None:
+    """Put ``key`` where it costs least (the nearest able technicians, every position), the
+    other jobs left where they are; returns the worker, or None when no one can take it."""
+    ctx = Context(p)
+    routes = [[ctx.jidx[k] for k in queues.get(w.key, []) if k in ctx.jidx and k != key] for w in p.workers]
+    search = Search(ctx, routes)
+    found = search.best_insert(ctx.jidx[key])
+    if found is None:
         return None
-    _, wkey, pos = best
-    queues[wkey].insert(pos, key)
+    _, wi, pos = found
+    wkey, route = ctx.wkeys[wi], routes[wi]
+    queue = queues.setdefault(wkey, [])
+    queue.insert(queue.index(ctx.jkeys[route[pos] - ctx.nw]) if pos < len(route) else len(queue), key)
     return wkey
 
 
-def plan(p: Problem, *, budget_s: float = 0.0) -> Plan:
+def plan(p: Problem, *, budget_s: float = 0.0, seed: int = 0, rounds: int | None = None) -> Plan:
     """Keep every worker's queue, insert the jobs no queue holds (earliest deadline first), then
-    improve within ``budget_s`` seconds. Pins are kept."""
-    workers = {w.key: w for w in p.workers}
-    queues: dict[int, list[int]] = {}
+    improve within ``budget_s`` seconds (relocations, then ruin-and-recreate rounds seeded with
+    ``seed``; ``rounds`` runs exactly that many instead, for a result that does not depend on the
+    machine's speed). Pins are kept.
+
+    Answer a report with ``budget_s=0`` (milliseconds: only the new job is placed, nothing else
+    moves) and improve off the request path with about half a second per re-plan: on a storm day
+    that keeps some 8 more promises in 100 than the insertion alone."""
+    was_enabled = gc.isenabled()  # the search makes many small objects and frees them all at the end:
+    gc.disable()  # a cyclic collection halfway through the plan only costs time
+    try:
+        return _plan(p, budget_s, seed, rounds)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _plan(p: Problem, budget_s: float, seed: int, rounds: int | None) -> Plan:
+    ctx = Context(p)
+    routes: list[list[int]] = []
     placed: set[int] = set()
     loose: list[int] = []
     for w in p.workers:
@@ -201,23 +211,43 @@ def plan(p: Problem, *, budget_s: float = 0.0) -> Plan:
                 placed.add(k)
             elif k in p.jobs and k not in placed:
                 loose.append(k)
-        queues[w.key] = _pins_first(p, kept)
+        routes.append([ctx.jidx[k] for k in _pins_first(p, kept)])
+    search = Search(ctx, routes)
     new = [k for k in p.jobs if k not in placed and k not in loose]
     unplanned = []
-    for key in sorted([*loose, *new], key=lambda k: (p.jobs[k].deadline_s or math.inf, k)):
-        if insert_one(p, queues, key) is None:
+    for key in sorted(dict.fromkeys([*loose, *new]), key=lambda k: (p.jobs[k].deadline_s or math.inf, k)):
+        found = search.best_insert(ctx.jidx[key])
+        if found is None:
             unplanned.append(key)
-    return finish(p, workers, queues, unplanned)
+        else:
+            search.insert(ctx.jidx[key], found[1], found[2])
+    if budget_s > 0 or rounds:
+        improve(search, budget_s, seed=seed, rounds=rounds)
+    queues = {ctx.wkeys[wi]: [ctx.jkeys[j - ctx.nw] for j in r] for wi, r in enumerate(search.routes)}
+    return finish(p, {w.key: w for w in p.workers}, queues, unplanned, ctx)
+
+
+from dispatch.plan.solver_search import Context, Search, improve  # noqa: E402
 
 
 def finish(
-    p: Problem, workers: Mapping[int, Worker], queues: dict[int, list[int]], unplanned: list[int]
+    p: Problem,
+    workers: Mapping[int, Worker],
+    queues: dict[int, list[int]],
+    unplanned: list[int],
+    ctx=None,
 ) -> Plan:
     before = {k: w.key for w in p.workers for k in w.queue}
     eta, late, cost = {}, set(), 0.0
     for wkey, queue in queues.items():
-        cost += queue_cost(p, workers[wkey], queue)
-        for key, _, on_site, _ in timeline(p, workers[wkey], queue):
+        if ctx is not None:
+            wi, seq = ctx.widx[wkey], [ctx.jidx[k] for k in queue]
+            cost += ctx.cost(wi, seq)
+            times = zip(queue, ctx.on_site(wi, seq), strict=True)
+        else:
+            cost += queue_cost(p, workers[wkey], queue)
+            times = ((key, on_site) for key, _, on_site, _ in timeline(p, workers[wkey], queue))
+        for key, on_site in times:
             eta[key] = on_site
             deadline = p.jobs[key].deadline_s
             if deadline is not None and on_site > deadline:

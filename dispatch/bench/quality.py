@@ -387,7 +387,10 @@ def quality_bench(scenario_path, out, budget_s, scorer, database_url, as_json) -
         f"p50 {figures['improve_ms_p50']} ms  p99 {figures['improve_ms_p99']} ms"
     )
     click.echo(f"moves (jobs moved to another technician): {figures['moves']}")
-    click.echo(f"SMS from technicians: {figures['sms_in']}, refused {figures['sms_refused']}")
+    click.echo(
+        f"SMS from technicians: {figures['sms_in']}, refused {figures['sms_refused']}; departures skipped "
+        f"(the live plan had moved the job since the last decision): {figures['departures_skipped']}"
+    )
     if figures["score"]:
         click.echo("score: " + json.dumps(figures["score"]))
     else:

@@ -386,7 +386,10 @@ def quality_bench(scenario_path, out, budget_s, scorer, database_url, as_json) -
         f"improvement (worker, off the request path, budget {budget_s:g} s): "
         f"p50 {figures['improve_ms_p50']} ms  p99 {figures['improve_ms_p99']} ms"
     )
-    click.echo(f"moves (jobs moved to another technician): {figures['moves']}")
+    click.echo(
+        f"moves (jobs moved to another technician, counted by the planner): {figures['moves']}; "
+        f"jobs whose technician changed between two decisions: {figures['moves_between_decisions']}"
+    )
     click.echo(
         f"SMS from technicians: {figures['sms_in']}, refused {figures['sms_refused']}; departures skipped "
         f"(the live plan had moved the job since the last decision): {figures['departures_skipped']}"

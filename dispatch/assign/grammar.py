@@ -189,7 +189,7 @@ _FORMS: dict[CommandKind, tuple[str, str]] = {
 _USAGE = {
     "en": "Reply: Y 123 accept; N 123 reason decline; OTW 123 20 on the way, mins; ARR arrived; "
     "SIGN warning sign placed; MAJOR/MINOR; WAIT PARTS/WAIT CUST; RESUME; DONE 123 note; "
-    "PART 123 P-1001 x2; REQ 123 P-1001 x2; VAN; PACKED 123; LIST my jobs; NEXT job to go to; "
+    "PART 123 P-1001 x2; REQ 123 P-1001 x2; VAN; PACKED 123; LIST my jobs; NEXT; "
     "ON/OFF duty. "
     "Job number optional if you have one job.",
     "zh": "回复：接 123；拒 123 原因；出发 123 20分钟；到达；警示；大修/小修；等配件/等客户；继续；"

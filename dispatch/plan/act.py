@@ -102,6 +102,8 @@ def apply(
             held_now = order.status is not Status.QUEUED
             if held_now and holder == tech_id:
                 continue
+            if not held_now and key in plan.late and offers.wants_broadcast(order, policy, now):
+                continue  # nobody planned can make it: broadcast below
             can_offer = loads.get(tech_id, 0) < snap.techs[tech_id].max_load
             if order.status is Status.ACCEPTED and not can_offer:
                 placed[key] = holder  # stays with whoever accepted it until the new one has room

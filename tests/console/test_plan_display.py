@@ -12,6 +12,8 @@ from dispatch import clock
 from dispatch.plan.models import PlanEntry, PlanPin
 from tests.console.conftest import placed_order
 
+ENGLISH = {"Accept-Language": "en"}
+
 
 @pytest.fixture
 def planned(db, county):
@@ -45,7 +47,7 @@ def _stops(html: str, tech_id: int) -> list[str]:
 
 def test_the_technicians_page_lists_each_plan_in_order_with_risk_and_pins(client, auth, county, planned):
     auth.login("disp")
-    html = client.get("/console/technicians").get_data(as_text=True)
+    html = client.get("/console/technicians", headers=ENGLISH).get_data(as_text=True)
     assert _stops(html, county.tech.id) == [
         ("", planned[0].reference),
         (" at-risk", planned[1].reference),
@@ -56,7 +58,7 @@ def test_the_technicians_page_lists_each_plan_in_order_with_risk_and_pins(client
 
 def test_his_own_page_shows_the_place_of_each_stop(client, auth, county, planned):
     auth.login("disp")
-    html = client.get(f"/console/technicians/{county.tech.id}").get_data(as_text=True)
+    html = client.get(f"/console/technicians/{county.tech.id}", headers=ENGLISH).get_data(as_text=True)
     assert [ref for _, ref in _stops(html, county.tech.id)] == [o.reference for o in planned]
     assert html.index("Plan road 0") < html.index("Plan road 1") < html.index("Plan road 2")
 

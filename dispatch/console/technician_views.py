@@ -12,8 +12,8 @@ from dispatch import clock
 from dispatch.assign import roster
 from dispatch.assign.models import DutyStatus, Technician
 from dispatch.console.blueprint import CONSOLE_ROLES, bp
-from dispatch.console.plans import plans
 from dispatch.console.forms import DutyForm, LeaveForm, PositionForm, SubstituteForm
+from dispatch.console.plans import plans
 from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.web import commit, roles_required

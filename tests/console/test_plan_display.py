@@ -35,7 +35,8 @@ def planned(db, county):
                 at_risk=position == 1,
             )
         )
-    db.add(PlanPin(work_order_id=orders[0].id, org_id=county.org.id, technician_id=county.tech.id, first=True))
+    pin = PlanPin(work_order_id=orders[0].id, org_id=county.org.id, technician_id=county.tech.id, first=True)
+    db.add(pin)
     db.commit()
     return orders
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from dispatch import clock
-from dispatch.assign.models import OfferState
+from dispatch.assign.models import DutyStatus, OfferState
 from dispatch.auth.models import Role
 from dispatch.orders.models import Status
 from dispatch.plan import pins, service
-from dispatch.plan.models import PlanEntry
+from dispatch.plan.models import PlanEntry, PlanState
 from tests.assign.helpers import MORNING, TOWN, county, offers_of, outbox_to, pending, report, text
 from tests.factories import make_technician, make_user
 
@@ -161,7 +161,6 @@ def test_the_worker_replans_a_dirty_organisation_and_clears_the_flag(app, db):
     tech = tech_at(org, 1)
     order = report(db, org)
     db.commit()
-    from dispatch.plan.models import PlanState
 
     state = db.get(PlanState, org.id)
     assert state.dirty_since == MORNING
@@ -171,3 +170,25 @@ def test_the_worker_replans_a_dirty_organisation_and_clears_the_flag(app, db):
     state = db.get(PlanState, org.id, populate_existing=True)
     assert state.dirty_since is None and state.version >= 2
     assert plan_of(db, org, tech) == [order.id]
+
+
+def test_a_change_of_duty_asks_for_a_replan_and_the_jobs_of_one_gone_off_move(app, db):
+    clock.freeze(MORNING)
+    org = county(db)
+    first, second = tech_at(org, 1), tech_at(org, 2)
+    order = report(db, org)
+    db.commit()
+    service.replan(db, org.id, budget_s=0.0)
+    db.commit()
+    assert db.get(PlanState, org.id, populate_existing=True).dirty_since is None
+
+    second.duty_status = DutyStatus.OFF_DUTY  # as the roster page does
+    db.commit()
+    assert db.get(PlanState, org.id, populate_existing=True).dirty_since == MORNING
+
+    # Off duty by SMS: his open offer goes on to the colleague at once.
+    second.duty_status = DutyStatus.ON_DUTY
+    db.commit()
+    assert text(db, first.phone, "OFF").startswith("You are off duty")
+    assert [o.technician_id for o in pending(db, order)] == [second.id]
+    assert plan_of(db, org, second) == [order.id]

@@ -192,3 +192,30 @@ def test_a_change_of_duty_asks_for_a_replan_and_the_jobs_of_one_gone_off_move(ap
     assert text(db, first.phone, "OFF").startswith("You are off duty")
     assert [o.technician_id for o in pending(db, order)] == [second.id]
     assert plan_of(db, org, second) == [order.id]
+
+
+def test_an_urgent_job_accepted_goes_first_and_a_new_first_job_is_told(app, db):
+    clock.freeze(MORNING)
+    org = county(db)
+    tech = tech_at(org, 1, skills=["water", "sewer"])
+    overflow = report(db, org, "sewer_overflow", at=north(6), address="North road")
+    db.commit()
+    text(db, tech.phone, f"Y {overflow.job_code}")
+    leak = report(db, org, "water_leak", address="Hancheng road")
+    db.commit()
+    reply = text(db, tech.phone, f"Y {leak.job_code}")
+    assert reply.startswith(f"Job {leak.job_code} is yours") and reply.endswith(
+        "Go there first, before your other jobs."
+    )
+
+    # The dispatcher wants the overflow done first after all: the technician is told, once.
+    pins.pin(db, overflow, tech.id, first=True, user=make_user(org, Role.DISPATCHER))
+    service.replan(db, org.id, budget_s=0.1)
+    db.commit()
+    service.replan(db, org.id, budget_s=0.1)
+    db.commit()
+    assert plan_of(db, org, tech) == [overflow.id, leak.id]
+    told = [m for m in outbox_to(db, tech.phone) if m.kind == "plan_first"]
+    assert [m.body for m in told] == [
+        f"Plan changed: go to job {overflow.job_code} first, North road, on site by 11-05 09:00."
+    ]

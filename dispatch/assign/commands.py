@@ -269,17 +269,14 @@ def do_accept(ctx: Context, command: Command):
         ctx.session.refresh(order)
         raise Refusal(closed_offer_reply(order, offers.fresh(ctx.session, offer), ctx), order)
     target = target_milestone(order)
-    return (
-        _(
-            "Job %(code)s is yours: %(place)s. Be on site by %(due)s. "
-            "Reply OTW when you leave, ARR on arrival."
-        )
-        % {
-            "code": order.job_code,
-            "place": texts.place_of(order)[:40],
-            "due": texts.when(target.due_at if target else None),
-        }
-    ), order
+    reply = _(
+        "Job %(code)s is yours: %(place)s. Be on site by %(due)s. Reply OTW when you leave, ARR on arrival."
+    ) % {
+        "code": order.job_code,
+        "place": texts.place_of(order)[:40],
+        "due": texts.when(target.due_at if target else None),
+    }
+    return join(ctx.lang, reply, plan_sms.first_hint(ctx.session, ctx.tech, order)), order
 
 
 def do_decline(ctx: Context, command: Command):

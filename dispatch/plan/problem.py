@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from dispatch import clock
 from dispatch.assign.models import DutyStatus, Offer, OfferState, Technician
+from dispatch.assign.offers import auto_dispatch_enabled
 from dispatch.assign.ranking import SUBSTITUTE_HOPS, Policy, is_away, target_milestone
 from dispatch.geo.models import Depot
 from dispatch.orders.models import Status, WorkOrder
@@ -159,8 +160,14 @@ def build(
         )
     }
     started = [o for o in orders.values() if o.status in STARTED and o.assignee_id is not None]
+    # A queued job whose type waits for a dispatcher (auto_dispatch off) is not planned.
     orders = {
-        k: o for k, o in orders.items() if o.status in PLANNABLE and o.lat is not None and o.lon is not None
+        k: o
+        for k, o in orders.items()
+        if o.status in PLANNABLE
+        and o.lat is not None
+        and o.lon is not None
+        and (o.status is not Status.QUEUED or auto_dispatch_enabled(o))
     }
     techs = {
         t.id: t

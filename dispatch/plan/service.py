@@ -86,6 +86,32 @@ def _wake_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop("plan_dirty", None)
+    session.info.pop("plan_duty_orgs", None)
+
+
+#: Technician columns whose change changes who can be planned.
+DUTY_COLUMNS = ("duty_status", "leave_until", "skills", "substitute_id", "max_load")
+
+
+@event.listens_for(Session, "after_flush")
+def _duty_changed(session: Session, _flush_context) -> None:
+    # A technician coming on or off duty (SMS, console, roster import) asks for a re-plan of his
+    # organisation; the mark is written just before the commit.
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Technician) and any(
+            sa.inspect(obj).attrs[name].history.has_changes() for name in DUTY_COLUMNS
+        ):
+            session.info.setdefault("plan_duty_orgs", set()).add(obj.org_id)
+
+
+@event.listens_for(Session, "before_commit")
+def _mark_duty_changes(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush comes after this hook
+    orgs = session.info.pop("plan_duty_orgs", None)
+    if orgs and current_app and enabled():
+        for org_id in sorted(orgs):
+            mark_dirty(session, org_id)
 
 
 def replan(
@@ -107,11 +133,16 @@ def replan(
     snap = build(session, org_id, now=now, settings=plan_settings, policy=Policy.from_config(config))
     plan = solver.plan(snap.problem, budget_s=budget)
     moved, _left_out = act.apply(session, snap, plan, now=now, org_id=org_id)
-    state.version += 1
-    state.moves += moved
-    state.planned_at = now
-    state.dirty_since = None
-    session.flush()
+    # One statement: the transitions made above may have marked the organisation dirty meanwhile.
+    session.execute(
+        sa.update(PlanState)
+        .where(PlanState.org_id == state.org_id)
+        .values(
+            version=PlanState.version + 1, moves=PlanState.moves + moved, planned_at=now, dirty_since=None
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    session.expire(state)
     log.debug(
         "re-planned organisation %s (%s): %d jobs, %d moved, %.1f ms",
         org_id,

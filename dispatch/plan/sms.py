@@ -3,7 +3,11 @@ of his plan, and the answer to ``DONE`` tells him the next one at once."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
 from dispatch.assign.models import Technician
+from dispatch.orders.models import Status, WorkOrder
 from dispatch.plan import service, texts
 
 
@@ -22,3 +26,16 @@ def do_next(ctx, command):
         return texts.nothing_next(ctx.lang), None
     offered = service.is_offered_to(ctx.session, order, ctx.tech)
     return str(texts.next_text(order, ctx.lang, offered=offered, now=ctx.now)), order
+
+
+def first_hint(session, tech: Technician, order: WorkOrder) -> str:
+    """After an acceptance: "go there first" when the plan puts this job ahead of the other jobs
+    he holds (an urgent job arrived)."""
+    if service.next_job(session, tech) is not order:
+        return ""
+    others = session.scalar(
+        sa.select(sa.func.count(WorkOrder.id)).where(
+            WorkOrder.assignee_id == tech.id, WorkOrder.status == Status.ACCEPTED, WorkOrder.id != order.id
+        )
+    )
+    return _("Go there first, before your other jobs.") if others else ""

@@ -14,10 +14,9 @@ EN = {"Accept-Language": "en"}
 
 
 def test_a_dispatcher_pins_a_job_first_and_removes_the_pin(client, auth, app, db, county):  # noqa: F811
-    app.config["ASSIGN_AUTO_DISPATCH"] = False
     other = make_technician(county.org, name="李师傅", last_lat=32.60, last_lon=112.40)
     order = placed_order(county.org, owner_id=county.dispatcher.id)
-    transition(db, order, "queue", Actor.system())
+    transition(db, order, "queue", Actor.system())  # offered to the nearer 张师傅 by the plan
     db.commit()
     auth.login("disp")
     page = client.get(f"/console/orders/{order.reference}", headers=EN).get_data(as_text=True)
@@ -35,6 +34,7 @@ def test_a_dispatcher_pins_a_job_first_and_removes_the_pin(client, auth, app, db
     service.replan(db, county.org.id, budget_s=0.1)
     db.commit()
     assert [e.work_order_id for e in service.queues(db, county.org.id)[other.id]] == [order.id]
+    assert county.tech.id not in service.queues(db, county.org.id)
     page = client.get(f"/console/orders/{order.reference}", headers=EN).get_data(as_text=True)
     assert "Pinned first in the plan of 李师傅." in page
 

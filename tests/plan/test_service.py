@@ -8,11 +8,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from dispatch import clock
-from dispatch.assign.models import OfferState
+from dispatch.assign.models import DutyStatus, OfferState
 from dispatch.auth.models import Role
 from dispatch.orders.models import Status
 from dispatch.plan import pins, service
-from dispatch.plan.models import PlanEntry
+from dispatch.plan.models import PlanEntry, PlanState
 from tests.assign.helpers import MORNING, TOWN, county, offers_of, outbox_to, pending, report, text
 from tests.factories import make_technician, make_user
 
@@ -161,7 +161,6 @@ def test_the_worker_replans_a_dirty_organisation_and_clears_the_flag(app, db):
     tech = tech_at(org, 1)
     order = report(db, org)
     db.commit()
-    from dispatch.plan.models import PlanState
 
     state = db.get(PlanState, org.id)
     assert state.dirty_since == MORNING
@@ -171,3 +170,52 @@ def test_the_worker_replans_a_dirty_organisation_and_clears_the_flag(app, db):
     state = db.get(PlanState, org.id, populate_existing=True)
     assert state.dirty_since is None and state.version >= 2
     assert plan_of(db, org, tech) == [order.id]
+
+
+def test_a_change_of_duty_asks_for_a_replan_and_the_jobs_of_one_gone_off_move(app, db):
+    clock.freeze(MORNING)
+    org = county(db)
+    first, second = tech_at(org, 1), tech_at(org, 2)
+    order = report(db, org)
+    db.commit()
+    service.replan(db, org.id, budget_s=0.0)
+    db.commit()
+    assert db.get(PlanState, org.id, populate_existing=True).dirty_since is None
+
+    second.duty_status = DutyStatus.OFF_DUTY  # as the roster page does
+    db.commit()
+    assert db.get(PlanState, org.id, populate_existing=True).dirty_since == MORNING
+
+    # Off duty by SMS: his open offer goes on to the colleague at once.
+    second.duty_status = DutyStatus.ON_DUTY
+    db.commit()
+    assert text(db, first.phone, "OFF").startswith("You are off duty")
+    assert [o.technician_id for o in pending(db, order)] == [second.id]
+    assert plan_of(db, org, second) == [order.id]
+
+
+def test_an_urgent_job_accepted_goes_first_and_a_new_first_job_is_told(app, db):
+    clock.freeze(MORNING)
+    org = county(db)
+    tech = tech_at(org, 1, skills=["water", "sewer"])
+    overflow = report(db, org, "sewer_overflow", at=north(6), address="North road")
+    db.commit()
+    text(db, tech.phone, f"Y {overflow.job_code}")
+    leak = report(db, org, "water_leak", address="Hancheng road")
+    db.commit()
+    reply = text(db, tech.phone, f"Y {leak.job_code}")
+    assert reply.startswith(f"Job {leak.job_code} is yours") and reply.endswith(
+        "Go there first, before your other jobs."
+    )
+
+    # The dispatcher wants the overflow done first after all: the technician is told, once.
+    pins.pin(db, overflow, tech.id, first=True, user=make_user(org, Role.DISPATCHER))
+    service.replan(db, org.id, budget_s=0.1)
+    db.commit()
+    service.replan(db, org.id, budget_s=0.1)
+    db.commit()
+    assert plan_of(db, org, tech) == [overflow.id, leak.id]
+    told = [m for m in outbox_to(db, tech.phone) if m.kind == "plan_first"]
+    assert [m.body for m in told] == [
+        f"Plan changed: go to job {overflow.job_code} first, North road, on site by 11-05 09:00."
+    ]

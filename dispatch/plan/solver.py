@@ -186,11 +186,13 @@ def insert_one(p: Problem, queues: dict[int, list[int]], key: int) -> int | None
     return wkey
 
 
-def plan(p: Problem, *, budget_s: float = 0.0) -> Plan:
+def plan(p: Problem, *, budget_s: float = 0.0, seed: int = 0, rounds: int | None = None) -> Plan:
     """Keep every worker's queue, insert the jobs no queue holds (earliest deadline first), then
-    improve within ``budget_s`` seconds. Pins are kept."""
-    workers = {w.key: w for w in p.workers}
-    queues: dict[int, list[int]] = {}
+    improve within ``budget_s`` seconds (relocations, then ruin-and-recreate rounds seeded with
+    ``seed``; ``rounds`` runs exactly that many instead, for a result that does not depend on the
+    machine's speed). Pins are kept."""
+    ctx = Context(p)
+    routes: list[list[int]] = []
     placed: set[int] = set()
     loose: list[int] = []
     for w in p.workers:
@@ -201,23 +203,43 @@ def plan(p: Problem, *, budget_s: float = 0.0) -> Plan:
                 placed.add(k)
             elif k in p.jobs and k not in placed:
                 loose.append(k)
-        queues[w.key] = _pins_first(p, kept)
+        routes.append([ctx.jidx[k] for k in _pins_first(p, kept)])
+    search = Search(ctx, routes)
     new = [k for k in p.jobs if k not in placed and k not in loose]
     unplanned = []
-    for key in sorted([*loose, *new], key=lambda k: (p.jobs[k].deadline_s or math.inf, k)):
-        if insert_one(p, queues, key) is None:
+    for key in sorted(dict.fromkeys([*loose, *new]), key=lambda k: (p.jobs[k].deadline_s or math.inf, k)):
+        found = search.best_insert(ctx.jidx[key])
+        if found is None:
             unplanned.append(key)
-    return finish(p, workers, queues, unplanned)
+        else:
+            search.insert(ctx.jidx[key], found[1], found[2])
+    if budget_s > 0 or rounds:
+        improve(search, budget_s, seed=seed, rounds=rounds)
+    queues = {ctx.wkeys[wi]: [ctx.jkeys[j - ctx.nw] for j in r] for wi, r in enumerate(search.routes)}
+    return finish(p, {w.key: w for w in p.workers}, queues, unplanned, ctx)
+
+
+from dispatch.plan.solver_search import Context, Search, improve  # noqa: E402
 
 
 def finish(
-    p: Problem, workers: Mapping[int, Worker], queues: dict[int, list[int]], unplanned: list[int]
+    p: Problem,
+    workers: Mapping[int, Worker],
+    queues: dict[int, list[int]],
+    unplanned: list[int],
+    ctx=None,
 ) -> Plan:
     before = {k: w.key for w in p.workers for k in w.queue}
     eta, late, cost = {}, set(), 0.0
     for wkey, queue in queues.items():
-        cost += queue_cost(p, workers[wkey], queue)
-        for key, _, on_site, _ in timeline(p, workers[wkey], queue):
+        if ctx is not None:
+            wi, seq = ctx.widx[wkey], [ctx.jidx[k] for k in queue]
+            cost += ctx.cost(wi, seq)
+            times = zip(queue, ctx.on_site(wi, seq), strict=True)
+        else:
+            cost += queue_cost(p, workers[wkey], queue)
+            times = ((key, on_site) for key, _, on_site, _ in timeline(p, workers[wkey], queue))
+        for key, on_site in times:
             eta[key] = on_site
             deadline = p.jobs[key].deadline_s
             if deadline is not None and on_site > deadline:

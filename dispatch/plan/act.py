@@ -161,27 +161,55 @@ def apply(
 
 
 def _write_entries(session, snap, plan, placed, left_out, *, org_id, now) -> None:
-    session.execute(sa.delete(PlanEntry).where(PlanEntry.org_id == org_id))
+    """Rewrite the plan entries that changed (most of a plan stays as it was)."""
     queues: dict[int, list[int]] = {}
     for tech_id, queue in plan.queues.items():
         for key in queue:
             owner = placed.get(key, tech_id)
             if key not in left_out:
                 queues.setdefault(owner, []).append(key)
+    wanted = {}
     for tech_id, queue in queues.items():
         for position, key in enumerate(queue):
             eta = plan.eta_s.get(key)
+            wanted[key] = (
+                tech_id,
+                position,
+                from_local_s(eta) if eta is not None else None,
+                key in plan.late,
+            )
+    gone = [k for k in snap.entries if k not in wanted]
+    if gone:
+        session.execute(sa.delete(PlanEntry).where(PlanEntry.work_order_id.in_(gone)))
+    # Entries of other organisations' orders never appear here; orders planned for the first
+    # time (or planned again after a broadcast) are new rows.
+    for key, (tech_id, position, eta_at, at_risk) in wanted.items():
+        entry = snap.entries.get(key)
+        if entry is None:
             session.add(
                 PlanEntry(
                     work_order_id=key,
                     org_id=org_id,
                     technician_id=tech_id,
                     position=position,
-                    eta_at=from_local_s(eta) if eta is not None else None,
-                    at_risk=key in plan.late,
+                    eta_at=eta_at,
+                    at_risk=at_risk,
                     planned_at=now,
                 )
             )
+        elif (entry.technician_id, entry.position, entry.eta_at, entry.at_risk) != (
+            tech_id,
+            position,
+            eta_at,
+            at_risk,
+        ):
+            entry.technician_id, entry.position, entry.eta_at, entry.at_risk = (
+                tech_id,
+                position,
+                eta_at,
+                at_risk,
+            )
+            entry.planned_at = now
     session.flush()
 
 

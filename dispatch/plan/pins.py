@@ -1,6 +1,6 @@
 """A dispatcher's pins: this job stays with this technician (and, with ``first``, is the next job
 he goes to). The planner plans every other job around them; a pin holds until it is removed or
-the job is started, done or cancelled. Each pin and unpin is on the order's timeline and asks for
+the job is started, put on hold, done or cancelled. Each pin and unpin is on the order's timeline and asks for
 a re-plan. Operations flush, never commit."""
 
 from __future__ import annotations

@@ -132,6 +132,8 @@ class Snapshot:
     covers: dict[int, int] = field(default_factory=dict)
     #: Orders on offer to several technicians at once (a broadcast): left to the first to answer.
     broadcasting: set[int] = field(default_factory=set)
+    #: The plan entries before this re-plan, by order id.
+    entries: dict[int, PlanEntry] = field(default_factory=dict)
 
 
 def _position(tech: Technician, depots: Mapping[int, Depot]) -> tuple[float, float] | None:
@@ -195,6 +197,7 @@ def build(
             sa.select(PlanEntry)
             .where(PlanEntry.org_id == org_id)
             .order_by(PlanEntry.technician_id, PlanEntry.position)
+            .execution_options(**fresh)
         )
     )
     before: dict[int, list[int]] = {}
@@ -322,4 +325,14 @@ def build(
     problem = solver.Problem(
         now_s=now_s, jobs=jobs, workers=workers, travel=travel(policy), shift=settings.shift()
     )
-    return Snapshot(problem, orders, techs, pending, holder, before, covers, broadcasting)
+    return Snapshot(
+        problem,
+        orders,
+        techs,
+        pending,
+        holder,
+        before,
+        covers,
+        broadcasting,
+        {e.work_order_id: e for e in entries},
+    )

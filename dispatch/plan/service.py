@@ -30,8 +30,8 @@ from dispatch.assign.models import Offer, OfferState, Technician
 from dispatch.assign.ranking import Policy, target_milestone
 from dispatch.orders.models import Status, WorkOrder
 from dispatch.plan import act, solver
-from dispatch.plan.models import PlanEntry, PlanState
-from dispatch.plan.problem import PlanSettings, build
+from dispatch.plan.models import PlanEntry, PlanPin, PlanState
+from dispatch.plan.problem import PLANNABLE, PlanSettings, build
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +239,9 @@ def on_transition(order: WorkOrder, event) -> None:
     session = object_session(order)
     if session is None or event.kind not in REPLAN_AFTER or not enabled():
         return
+    if order.status not in PLANNABLE:
+        # Started, done, on hold or cancelled: a pin on it has done its work.
+        session.execute(sa.delete(PlanPin).where(PlanPin.work_order_id == order.id))
     mark_dirty(session, order.org_id)
 
 

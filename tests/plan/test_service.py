@@ -12,7 +12,7 @@ from dispatch.assign.models import DutyStatus, OfferState
 from dispatch.auth.models import Role
 from dispatch.orders.models import Status
 from dispatch.plan import pins, service
-from dispatch.plan.models import PlanEntry, PlanState
+from dispatch.plan.models import PlanEntry, PlanPin, PlanState
 from tests.assign.helpers import MORNING, TOWN, county, offers_of, outbox_to, pending, report, text
 from tests.factories import make_technician, make_user
 
@@ -215,7 +215,11 @@ def test_an_urgent_job_accepted_goes_first_and_a_new_first_job_is_told(app, db):
     service.replan(db, org.id, budget_s=0.1)
     db.commit()
     assert plan_of(db, org, tech) == [overflow.id, leak.id]
+    assert db.get(PlanPin, overflow.id) is not None
     told = [m for m in outbox_to(db, tech.phone) if m.kind == "plan_first"]
     assert [m.body for m in told] == [
         f"Plan changed: go to job {overflow.job_code} first, North road, on site by 11-05 09:00."
     ]
+
+    text(db, tech.phone, f"OTW {overflow.job_code}")
+    assert db.get(PlanPin, overflow.id, populate_existing=True) is None  # set off for: the pin is done

@@ -250,6 +250,7 @@ def _commands() -> list[click.Command]:
     from dispatch.bench import intake as _bench_intake  # noqa: F401  (adds `bench intake`)
     from dispatch.bench import kpi as _kpi_bench  # noqa: F401  (adds `bench kpi`)
     from dispatch.bench import parts as _parts_bench  # noqa: F401  (adds `bench parts`)
+    from dispatch.bench import quality as _quality_bench  # noqa: F401  (adds `bench quality`)
     from dispatch.bench import sms as _sms_bench  # noqa: F401  (adds `bench sms`)
     from dispatch.bench import storm as _storm_bench  # noqa: F401  (adds `bench storm`)
     from dispatch.kpi.cli import kpi

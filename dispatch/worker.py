@@ -95,6 +95,17 @@ def run_report_survey(app: Flask, worker: str) -> tuple[int, int]:
         sqlite_writer.reset(token)
 
 
+def run_plan(app: Flask, worker: str) -> int:
+    """Re-plan the organisations whose plan is out of date (dispatch/plan/service.py)."""
+    from dispatch.plan import service
+
+    token = sqlite_writer.set(True)
+    try:
+        return service.run_dirty(app, db.session)
+    finally:
+        sqlite_writer.reset(token)
+
+
 JOBS: list[Job] = [
     Job("heartbeat", run_heartbeat, "WORKER_HEARTBEAT_INTERVAL_S"),
     Job("outbox", run_outbox, "WORKER_OUTBOX_INTERVAL_S"),
@@ -102,6 +113,7 @@ JOBS: list[Job] = [
     Job("sla_escalations", sla_jobs.run_escalations, "SLA_JOB_INTERVAL_S"),
     Job("preventive", run_preventive, "INTAKE_PREVENTIVE_INTERVAL_S"),
     Job("offers", run_offer_sweep, "ASSIGN_SWEEP_INTERVAL_S"),
+    Job("plan", run_plan, "PLAN_INTERVAL_S"),
     Job("report_survey", run_report_survey, "REPORTS_SURVEY_INTERVAL_S"),
     Job("tencent_pull", run_tencent_pull, "TENCENT_SMS_PULL_INTERVAL_S"),
 ]

@@ -28,6 +28,8 @@ from dispatch.errors import DomainError
 from dispatch.language import number_language
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, Status, WorkOrder
+from dispatch.plan import service as plan_service
+from dispatch.plan import sms as plan_sms
 from dispatch.sms.inbound import CITIZEN, FALLBACK_REPLY, TECHNICIAN, HandlerResult
 from dispatch.sms.models import InboundMessage
 
@@ -267,17 +269,14 @@ def do_accept(ctx: Context, command: Command):
         ctx.session.refresh(order)
         raise Refusal(closed_offer_reply(order, offers.fresh(ctx.session, offer), ctx), order)
     target = target_milestone(order)
-    return (
-        _(
-            "Job %(code)s is yours: %(place)s. Be on site by %(due)s. "
-            "Reply OTW when you leave, ARR on arrival."
-        )
-        % {
-            "code": order.job_code,
-            "place": texts.place_of(order)[:40],
-            "due": texts.when(target.due_at if target else None),
-        }
-    ), order
+    reply = _(
+        "Job %(code)s is yours: %(place)s. Be on site by %(due)s. Reply OTW when you leave, ARR on arrival."
+    ) % {
+        "code": order.job_code,
+        "place": texts.place_of(order)[:40],
+        "due": texts.when(target.due_at if target else None),
+    }
+    return join(ctx.lang, reply, plan_sms.first_hint(ctx.session, ctx.tech, order)), order
 
 
 def do_decline(ctx: Context, command: Command):
@@ -365,8 +364,11 @@ def _resume(ctx: Context, order: WorkOrder, command: Command) -> str:
 def _done(ctx: Context, order: WorkOrder, command: Command) -> str:
     told = fieldwork.complete(ctx.session, order, ctx.tech, ctx.actor, command.note)
     if told:
-        return _("Job %(code)s done, thank you. The customer has been told.") % {"code": order.job_code}
-    return _("Job %(code)s done, thank you.") % {"code": order.job_code}
+        reply = _("Job %(code)s done, thank you. The customer has been told.") % {"code": order.job_code}
+    else:
+        reply = _("Job %(code)s done, thank you.") % {"code": order.job_code}
+    # The next job of his plan at once, so he need not ask.
+    return join(ctx.lang, reply, plan_sms.next_sentence(ctx.session, ctx.tech, ctx.lang, ctx.now))
 
 
 def _part(ctx: Context, order: WorkOrder, command: Command) -> str:
@@ -393,6 +395,7 @@ def do_off(ctx: Context, command: Command):
     # Offers still open go on to a colleague now rather than waiting for their timeout.
     for offer in _pending(ctx):
         offers.lapse(ctx.session, offer, OfferState.DECLINED, "off duty", actor=ctx.actor, now=ctx.now)
+    plan_service.mark_dirty(ctx.session, tech.org_id, ctx.now)
     open_codes = ", ".join(o.job_code or "?" for o in my_jobs(ctx, ACTIVE))
     still = _("Still open: %(codes)s.") % {"codes": open_codes} if open_codes else ""
     return join(ctx.lang, _("You are off duty: no new offers until you send ON."), still), None
@@ -407,6 +410,7 @@ def do_on(ctx: Context, command: Command):
         # The start of a shift: from the home depot until the next job site says otherwise.
         tech.last_lat, tech.last_lon = tech.home_depot.lat, tech.home_depot.lon
         tech.last_position_at, tech.last_position_source = ctx.now, "depot"
+    plan_service.mark_dirty(ctx.session, tech.org_id, ctx.now)
     return _("You are on duty: offers will come by SMS."), None
 
 
@@ -428,6 +432,7 @@ HANDLERS: dict[CommandKind, Callable[[Context, Command], tuple[str, WorkOrder | 
     K.DONE: _job_command(_done),
     K.PART: _job_command(_part),
     K.LIST: do_list,
+    K.NEXT: plan_sms.do_next,
     K.OFF_DUTY: do_off,
     K.ON_DUTY: do_on,
     K.HELP: do_help,

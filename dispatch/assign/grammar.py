@@ -69,6 +69,8 @@ class CommandKind(enum.Enum):
     VAN_STOCK = "van_stock"
     PACKED = "packed"
     LIST = "list"
+    #: Which job of his plan to go to now.
+    NEXT = "next"
     OFF_DUTY = "off_duty"
     ON_DUTY = "on_duty"
     HELP = "help"
@@ -120,6 +122,7 @@ _WORDS: dict[CommandKind | None, tuple[str, str]] = {
     K.VAN_STOCK: ("VAN STOCK MYVAN", "车存 车上 库存 我的配件"),
     K.PACKED: ("PACKED PACK OLDPART", "旧件 旧件已打包 已打包 打包"),
     K.LIST: ("LIST JOBS MYJOBS", "任务 我的任务 任务列表 列表"),
+    K.NEXT: ("NEXT NEXTJOB", "下一个 下一单 下个 下一个任务"),
     K.OFF_DUTY: ("OFF OFFDUTY", "下班 收工"),
     K.ON_DUTY: ("ON ONDUTY", "上班 开工"),
     K.HELP: ("HELP MENU", "帮助 菜单"),
@@ -134,7 +137,7 @@ _FUZZY = {w: k for w, k in _EN.items() if len(w) >= 4 and not w.startswith(("ON"
 _NOT_TYPOS = frozenset({"MAYOR", "MANOR", "MINER", "MIXED", "ACCENT", "ACCENTED", "PARTY", "PANTS", "SING"})
 # After a command without arguments these words change nothing ("OFF DUTY NOW", "LIST ALL").
 _FILLER = frozenset({"DUTY", "NOW", "PLS", "PLEASE", "THANKS", "THX", "ALL", "TODAY", "JOBS", "JOB", "MY"})
-_NO_ARGS = frozenset({K.LIST, K.OFF_DUTY, K.ON_DUTY, K.HELP, K.VAN_STOCK})
+_NO_ARGS = frozenset({K.LIST, K.NEXT, K.OFF_DUTY, K.ON_DUTY, K.HELP, K.VAN_STOCK})
 # "No problem" answers yes in English but starts with NO: it is neither, ask again.
 _AMBIGUOUS_WORDS = frozenset({"NOPROBLEM", "NOPROB", "NOWORRIES"})
 # Words that, right after an acceptance, turn it into a refusal ("OK no", "好的 不去").
@@ -178,6 +181,7 @@ _FORMS: dict[CommandKind, tuple[str, str]] = {
     K.VAN_STOCK: ("VAN", "车存"),
     K.PACKED: ("PACKED 123", "旧件 123"),
     K.LIST: ("LIST", "任务"),
+    K.NEXT: ("NEXT", "下一个"),
     K.OFF_DUTY: ("OFF (off duty)", "下班"),
     K.ON_DUTY: ("ON (on duty)", "上班"),
     K.HELP: ("HELP", "帮助"),
@@ -185,11 +189,12 @@ _FORMS: dict[CommandKind, tuple[str, str]] = {
 _USAGE = {
     "en": "Reply: Y 123 accept; N 123 reason decline; OTW 123 20 on the way, mins; ARR arrived; "
     "SIGN warning sign placed; MAJOR/MINOR; WAIT PARTS/WAIT CUST; RESUME; DONE 123 note; "
-    "PART 123 P-1001 x2; REQ 123 P-1001 x2; VAN; PACKED 123; LIST my jobs; ON/OFF duty. "
+    "PART 123 P-1001 x2; REQ 123 P-1001 x2; VAN; PACKED 123; LIST my jobs; NEXT; "
+    "ON/OFF duty. "
     "Job number optional if you have one job.",
     "zh": "回复：接 123；拒 123 原因；出发 123 20分钟；到达；警示；大修/小修；等配件/等客户；继续；"
     "完成 123 说明；配件 123 P-1001 2个；领料 123 P-1001 2个；车存；旧件 123；"
-    "任务；上班/下班。只有一单可不写单号",
+    "任务；下一个；上班/下班。只有一单可不写单号",
 }
 
 

@@ -6,8 +6,9 @@
   transaction, and the offer times out after a delay that depends on how urgent the job is.
 - ``accept`` / ``decline``: the first acceptance wins (the order row is locked, and versions and
   a unique index stop a second winner); the other technicians of a broadcast are told it is taken.
-- A declined, expired or undelivered offer moves the job on to the next candidate (``lapse``);
-  nobody left → the dispatcher is alerted and the order waits, queued.
+- A declined, expired or undelivered offer moves the job on to the next candidate (``lapse``) —
+  with the planner on, the one a re-plan without that technician gives it to; nobody left → the
+  dispatcher is alerted and the order waits, queued.
 
 Operations flush, never commit. Every state change of the order goes through the lifecycle.
 """
@@ -438,4 +439,8 @@ def move_on(session: Session, order: WorkOrder, *, now: datetime) -> list[Offer]
     if order.status is not Status.OFFERED or pending_offers(session, order):
         return []
     lifecycle.transition(session, order, "offer_lapsed", Actor.system())
+    from dispatch.plan import service as plan_service
+
+    if plan_service.enabled() and order.lat is not None and order.lon is not None:
+        return plan_service.on_offer_lapsed(session, order, now=now)
     return dispatch_order(session, order, Actor.system(), now=now)

@@ -4,9 +4,12 @@
 the inbound pipe and connects the receivers:
 
 - an order *queued* is offered automatically when its type allows (``auto_dispatch`` in
-  config/sla.toml, and ``[assign] auto_dispatch``) — in the same transaction, so the offer SMS
-  commits with the queueing or not at all; a failure there leaves the order queued, never
-  breaks the intake that queued it;
+  config/sla.toml, and ``[assign] auto_dispatch``) — to the technician the planner puts it with
+  (``[plan] enabled``; dispatch/plan/service.py), else to the best-ranked candidate — in the same
+  transaction, so the offer SMS commits with the queueing or not at all; a failure there leaves
+  the order queued, never breaks the intake that queued it;
+- a transition that changes a technician's day (done, cancelled, on hold, on the way, …) asks
+  for a re-plan of the organisation;
 - an order closed or cancelled gives its job code back and withdraws its open offers; one
   unassigned or reopened withdraws the acceptance that gave it away;
 - an offer SMS given up by the outbox (refused, undelivered) moves the job to the next candidate.
@@ -31,6 +34,7 @@ from dispatch.db import claim, sqlite_writer
 from dispatch.extensions import db
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import FINAL, Status, WorkOrder
+from dispatch.plan import service as plan_service
 from dispatch.sms import directory, inbound
 from dispatch.sms.models import OutboxMessage
 
@@ -46,6 +50,7 @@ def init_app(app: Flask) -> None:
     directory.register_directory(roster.sms_senders)
     notices.connect()
     signals.order_transitioned.connect(on_transition)
+    signals.order_transitioned.connect(plan_service.on_transition)
     signals.outbox_failed.connect(on_outbox_failed)
 
 
@@ -56,7 +61,10 @@ def on_transition(order: WorkOrder, event) -> None:
     if event.kind == "queue" and offers.auto_dispatch_enabled(order):
         try:
             with session.begin_nested():
-                offers.dispatch_order(session, order, Actor.system())
+                if plan_service.enabled() and order.lat is not None and order.lon is not None:
+                    plan_service.on_new_report(session, order)
+                else:
+                    offers.dispatch_order(session, order, Actor.system())
         except Exception:
             log.exception("automatic dispatch of %s failed; it waits for a dispatcher", order.reference)
     elif event.kind in ("unassign", "reopen"):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dispatch import clock
 from dispatch.assign.models import Technician
 from dispatch.console.holders import pending_holders
+from dispatch.console.plans import Stop, plans, route
 from dispatch.console.queue import next_deadlines
 from dispatch.errors import DomainError
 from dispatch.geo.models import Depot
@@ -184,6 +185,7 @@ def technicians_in(session: Session, org_id: int, bbox: BBox) -> list[dict]:
             bbox.contains(Technician.last_lat, Technician.last_lon),
         )
     ).all()
+    planned = plans(session, org_id, [r.id for r in rows])
     return [
         {
             "id": r.id,
@@ -192,9 +194,26 @@ def technicians_in(session: Session, org_id: int, bbox: BBox) -> list[dict]:
             "lat": r.last_lat,
             "lon": r.last_lon,
             "at": r.last_position_at.isoformat() if r.last_position_at else None,
+            # His plan: the route from where he is through his planned jobs, in order.
+            "route": route((r.last_lat, r.last_lon), planned.get(r.id, [])),
+            "stops": [_stop(s) for s in planned.get(r.id, []) if s.lat is not None],
         }
         for r in rows
     ]
+
+
+def _stop(s: Stop) -> dict:
+    hhmm = lambda moment: clock.local(moment).strftime("%H:%M") if moment else None  # noqa: E731
+    return {
+        "ref": s.reference,
+        "position": s.position,
+        "lat": s.lat,
+        "lon": s.lon,
+        "eta_local": hhmm(s.eta_at),
+        "due_local": hhmm(s.due_at),
+        "at_risk": s.at_risk,
+        "pin": s.pin,
+    }
 
 
 def sites(session: Session, org_id: int, locale: str) -> list[dict]:

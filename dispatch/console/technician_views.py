@@ -13,6 +13,7 @@ from dispatch.assign import roster
 from dispatch.assign.models import DutyStatus, Technician
 from dispatch.console.blueprint import CONSOLE_ROLES, bp
 from dispatch.console.forms import DutyForm, LeaveForm, PositionForm, SubstituteForm
+from dispatch.console.plans import plans
 from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.web import commit, roles_required
@@ -58,6 +59,7 @@ def technicians():
         loads=roster.loads(db.session, current_user.org_id),
         stands_in=roster.stands_in_for(db.session, current_user.org_id),
         names=names,
+        plans=plans(db.session, current_user.org_id, [t.id for t in page.items]),
         now=clock.now(),
     )
 
@@ -73,6 +75,7 @@ def technician(tech_id: int):
         load=roster.loads(db.session, current_user.org_id).get(tech.id, 0),
         stands_in=roster.stands_in_for(db.session, current_user.org_id).get(tech.id, []),
         others=others,
+        plan=plans(db.session, current_user.org_id, [tech.id]).get(tech.id, []),
     )
 
 

@@ -22,6 +22,7 @@ from dispatch.console import (  # noqa: F401  (routes)
     mapdata,
     order_views,
     phone_views,
+    plan_actions,
     progress,
     report_views,
     technician_views,

@@ -20,10 +20,25 @@ from dispatch.geo.area import ServiceArea, Site
 from dispatch.geo.models import Depot, SiteKind
 from dispatch.settings import CONFIG_DIR
 
+_installed: ServiceArea | None = None
+
 
 @lru_cache(maxsize=1)
-def service_area() -> ServiceArea:
+def _file_service_area() -> ServiceArea:
     return ServiceArea.load(CONFIG_DIR / "service_area.geojson")
+
+
+def service_area() -> ServiceArea:
+    """config/service_area.geojson, or the area a process installed with ``use_service_area``."""
+    return _installed or _file_service_area()
+
+
+def use_service_area(area: ServiceArea | None) -> None:
+    """Serve this process from ``area`` instead of config/service_area.geojson (None: the file
+    again). For a process that runs one organisation configured from elsewhere, as
+    ``dispatch bench quality`` does with a scenario's depots and built-up square."""
+    global _installed
+    _installed = area
 
 
 def sync_depots(

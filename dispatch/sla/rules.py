@@ -46,7 +46,7 @@ _VARIANT_KEYS = {
 }
 _TYPE_KEYS = {
     "org", "orgs", "name_en", "name_zh", "skills", "materials_en", "materials_zh", "auto_dispatch",
-    "keywords_zh", "keywords_en", "variants", "served_from", "asks", "public",
+    "keywords_zh", "keywords_en", "variants", "served_from", "asks", "public", "service_min",
 }  # fmt: skip
 _QUESTION_KEYS = {
     "datatype", "description", "datatype_description", "values", "order", "material_en", "material_zh",
@@ -151,6 +151,8 @@ class TypeDef:
     #: Citizens may report it themselves (the public web form lists it); internal work such as
     #: a drawing review is taken by staff only.
     public: bool = False
+    #: Expected minutes on site (the planner's service time); None: ``[plan] service_min``.
+    service_min: float | None = None
 
 
 @dataclass(frozen=True)
@@ -368,7 +370,17 @@ def _parse_type(
         variants=variants,
         served_from=served_from,
         asks=asks,
+        service_min=_service_min(raw.get("service_min"), where),
     )
+
+
+def _service_min(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    minutes = _number(value, f"{where}.service_min")
+    if minutes < 0:
+        raise RuleBookError(f"{where}.service_min: minutes, 0 or more")
+    return float(minutes)
 
 
 def parse_rulebook(data: Mapping[str, Any]) -> RuleBook:

@@ -26,10 +26,26 @@ from dispatch.sla.models import DueChange
 from dispatch.sla.plan import Pause, PlannedMilestone, plan_milestones
 from dispatch.sla.rules import RuleBook, calendar_for, load_rulebook
 
+_installed: RuleBook | None = None
+
 
 @lru_cache(maxsize=1)
-def rulebook() -> RuleBook:
+def _file_rulebook() -> RuleBook:
     return load_rulebook(CONFIG_DIR / "sla.toml")
+
+
+def rulebook() -> RuleBook:
+    """config/sla.toml, or the rule book a process installed with ``use_rulebook``."""
+    return _installed or _file_rulebook()
+
+
+def use_rulebook(book: RuleBook | None) -> None:
+    """Serve this process from ``book`` instead of config/sla.toml (None: the file again). For a
+    process that runs one organisation configured from elsewhere, as ``dispatch bench quality``
+    does with a scenario's report types."""
+    global _installed
+    _installed = book
+    work_calendar.cache_clear()
 
 
 @lru_cache(maxsize=1)

@@ -65,6 +65,20 @@
       });
     }
     data.technicians.forEach(function (t) {
+      // His plan: a line from where he is through his planned jobs in order; a promise the
+      // plan cannot keep is an orange stop.
+      if (t.route && t.route.length > 1) {
+        L.polyline(t.route, { className: "tech-route", interactive: false }).addTo(techs);
+      }
+      (t.stops || []).forEach(function (s) {
+        var words = [(s.position + 1) + ". " + esc(s.ref) + " · " + esc(t.name)];
+        if (s.eta_local) words.push(esc(TEXT.eta) + " " + esc(s.eta_local));
+        if (s.due_local) words.push(esc(TEXT.due) + " " + esc(s.due_local));
+        if (s.at_risk) words.push(esc(TEXT.at_risk));
+        if (s.pin) words.push(esc(s.pin === "first" ? TEXT.pinned_first : TEXT.pinned));
+        L.circleMarker([s.lat, s.lon], { radius: 4, weight: 2, className: "route-stop" + (s.at_risk ? " at-risk" : "") })
+          .bindTooltip(words.join(" · ")).addTo(techs);
+      });
       L.marker([t.lat, t.lon], { icon: L.divIcon({ className: "tech-icon " + t.duty, iconSize: [14, 14] }), title: t.name })
         .bindTooltip(esc(t.name)).addTo(techs);
     });

@@ -21,7 +21,10 @@ from tests.factories import make_technician
 def broadcast_job(db, n=3):
     org = county(db)
     techs = [
-        make_technician(org, skills=["inspection", "civil"], last_lat=TOWN[0] + k / 111.2, last_lon=TOWN[1])
+        # Too far to be on site within the accident's 30 minutes: it is broadcast.
+        make_technician(
+            org, skills=["inspection", "civil"], last_lat=TOWN[0] + (9 + k) / 111.2, last_lon=TOWN[1]
+        )
         for k in range(1, n + 1)
     ]
     order = report(db, org, "safety_accident")

@@ -1,0 +1,279 @@
+"""The planner in the live system: each organisation's unstarted jobs planned into an ordered
+queue per technician, and offers that follow the plan.
+
+- On the request path a new report (and a declined, timed-out or undelivered offer) is placed at
+  once by the solver's insertion (``replan`` with budget 0: every other job keeps its place) and
+  offered to its planned technician; the organisation is then marked dirty.
+- Off the request path the worker re-plans dirty organisations with the improvement budget
+  (``[plan] improve_budget_s``), waiting ``[plan] batch_s`` after the first event so a burst of
+  reports is re-planned once.
+- ``replan`` holds the organisation's ``plan_state`` row (``SELECT … FOR UPDATE``; on SQLite the
+  writer transaction serialises), so two workers never plan the same jobs at once.
+
+Operations flush, never commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dispatch import clock
+from dispatch.assign.models import Offer, OfferState, Technician
+from dispatch.assign.ranking import Policy, target_milestone
+from dispatch.orders.models import Status, WorkOrder
+from dispatch.plan import act, solver
+from dispatch.plan.models import PlanEntry, PlanPin, PlanState
+from dispatch.plan.problem import PLANNABLE, PlanSettings, build
+
+log = logging.getLogger(__name__)
+
+#: Transitions after which the organisation's plan is redone (a technician's day changed).
+REPLAN_AFTER = frozenset({"complete", "cancel", "hold", "resume", "unassign", "reopen", "depart", "arrive"})
+
+
+def settings(config=None) -> PlanSettings:
+    return PlanSettings.from_config(config if config is not None else current_app.config)
+
+
+def enabled(config=None) -> bool:
+    return settings(config).enabled
+
+
+def _state(session: Session, org_id: int, *, lock: bool) -> PlanState:
+    query = sa.select(PlanState).where(PlanState.org_id == org_id).execution_options(populate_existing=True)
+    if lock:
+        query = query.with_for_update()
+    state = session.scalars(query).first()
+    if state is None:
+        try:
+            with session.begin_nested():
+                session.add(PlanState(org_id=org_id, version=0, moves=0))
+        except IntegrityError:
+            pass  # another transaction made it a moment ago
+        state = session.scalars(query).one()
+    return state
+
+
+def mark_dirty(session: Session, org_id: int, now: datetime | None = None) -> None:
+    """Ask for a re-plan of the organisation (the worker is woken after the commit)."""
+    now = now or clock.now()
+    _state(session, org_id, lock=False)
+    session.execute(
+        sa.update(PlanState)
+        .where(PlanState.org_id == org_id, PlanState.dirty_since.is_(None))
+        .values(dirty_since=now),
+        execution_options={"synchronize_session": False},
+    )
+    session.info["plan_dirty"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop("plan_dirty", False):
+        from dispatch import worker
+
+        worker.wake("plan")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("plan_dirty", None)
+    session.info.pop("plan_duty_orgs", None)
+
+
+#: Technician columns whose change changes who can be planned.
+DUTY_COLUMNS = ("duty_status", "leave_until", "skills", "substitute_id", "max_load")
+
+
+@event.listens_for(Session, "after_flush")
+def _duty_changed(session: Session, _flush_context) -> None:
+    # A technician coming on or off duty (SMS, console, roster import) asks for a re-plan of his
+    # organisation; the mark is written just before the commit.
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Technician) and any(
+            sa.inspect(obj).attrs[name].history.has_changes() for name in DUTY_COLUMNS
+        ):
+            session.info.setdefault("plan_duty_orgs", set()).add(obj.org_id)
+
+
+@event.listens_for(Session, "before_commit")
+def _mark_duty_changes(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush comes after this hook
+    orgs = session.info.pop("plan_duty_orgs", None)
+    if orgs and current_app and enabled():
+        for org_id in sorted(orgs):
+            mark_dirty(session, org_id)
+
+
+def replan(
+    session: Session,
+    org_id: int,
+    *,
+    now: datetime | None = None,
+    budget_s: float | None = None,
+    reason: str = "",
+) -> solver.Plan:
+    """Re-plan the organisation's unstarted jobs and act on the differences (offers, jobs moved,
+    notices); clears ``dirty_since``. ``budget_s`` None: ``[plan] improve_budget_s``."""
+    now = now or clock.now()
+    config = current_app.config
+    plan_settings = settings(config)
+    budget = plan_settings.improve_budget_s if budget_s is None else budget_s
+    state = _state(session, org_id, lock=True)
+    started = time.perf_counter()
+    snap = build(session, org_id, now=now, settings=plan_settings, policy=Policy.from_config(config))
+    plan = solver.plan(snap.problem, budget_s=budget)
+    moved, _left_out = act.apply(session, snap, plan, now=now, org_id=org_id)
+    # One statement: the transitions made above may have marked the organisation dirty meanwhile.
+    session.execute(
+        sa.update(PlanState)
+        .where(PlanState.org_id == state.org_id)
+        .values(
+            version=PlanState.version + 1, moves=PlanState.moves + moved, planned_at=now, dirty_since=None
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    session.expire(state)
+    log.debug(
+        "re-planned organisation %s (%s): %d jobs, %d moved, %.1f ms",
+        org_id,
+        reason,
+        len(snap.problem.jobs),
+        moved,
+        (time.perf_counter() - started) * 1000,
+    )
+    return plan
+
+
+def queues(session: Session, org_id: int) -> dict[int, list[PlanEntry]]:
+    """Technician id → his plan entries, in position order (0: where he goes next)."""
+    found: dict[int, list[PlanEntry]] = {}
+    for entry in session.scalars(
+        sa.select(PlanEntry)
+        .where(PlanEntry.org_id == org_id)
+        .order_by(PlanEntry.technician_id, PlanEntry.position)
+    ):
+        found.setdefault(entry.technician_id, []).append(entry)
+    return found
+
+
+def next_job(session: Session, technician: Technician) -> WorkOrder | None:
+    """The first job of his plan that he holds or is offered; without a plan, the accepted job
+    with the earliest deadline."""
+    offered = act.pending_for(session, technician.id)
+    rows = session.execute(
+        sa.select(WorkOrder)
+        .join(PlanEntry, PlanEntry.work_order_id == WorkOrder.id)
+        .where(PlanEntry.technician_id == technician.id)
+        .order_by(PlanEntry.position)
+    ).scalars()
+    for order in rows:
+        if (order.status is Status.ACCEPTED and order.assignee_id == technician.id) or (
+            order.status is Status.OFFERED and order.id in offered
+        ):
+            return order
+    mine = list(
+        session.scalars(
+            sa.select(WorkOrder).where(
+                WorkOrder.assignee_id == technician.id, WorkOrder.status == Status.ACCEPTED
+            )
+        )
+    )
+    if not mine:
+        return None
+
+    def deadline(order: WorkOrder) -> tuple[float, int]:
+        target = target_milestone(order)
+        return (target.due_at.timestamp() if target else float("inf"), order.id)
+
+    return min(mine, key=deadline)
+
+
+def is_offered_to(session: Session, order: WorkOrder, technician: Technician) -> bool:
+    return (
+        session.scalar(
+            sa.select(Offer.id).where(
+                Offer.work_order_id == order.id,
+                Offer.technician_id == technician.id,
+                Offer.state == OfferState.PENDING,
+            )
+        )
+        is not None
+    )
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+def on_new_report(session: Session, order: WorkOrder, *, now: datetime | None = None) -> None:
+    """A report queued: insert it at once (budget 0), offer it as planned, and ask the worker to
+    improve the plan."""
+    replan(session, order.org_id, now=now, budget_s=0.0, reason="report")
+    mark_dirty(session, order.org_id, now)
+
+
+def on_offer_lapsed(session: Session, order: WorkOrder, *, now: datetime | None = None) -> list[Offer]:
+    """An offer declined, timed out or undelivered: the job goes back to queued and is planned
+    again without that technician. Returns the new open offers of the job."""
+    replan(session, order.org_id, now=now, budget_s=0.0, reason="lapse")
+    mark_dirty(session, order.org_id, now)
+    return list(
+        session.scalars(
+            sa.select(Offer).where(Offer.work_order_id == order.id, Offer.state == OfferState.PENDING)
+        )
+    )
+
+
+def on_transition(order: WorkOrder, event) -> None:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(order)
+    if session is None or event.kind not in REPLAN_AFTER or not enabled():
+        return
+    if order.status not in PLANNABLE:
+        # Started, done, on hold or cancelled: a pin on it has done its work.
+        session.execute(sa.delete(PlanPin).where(PlanPin.work_order_id == order.id))
+    mark_dirty(session, order.org_id)
+
+
+# -- the worker ------------------------------------------------------------------------------
+
+
+def run_dirty(app: Flask, session: Session) -> int:
+    """Re-plan every organisation marked dirty at least ``batch_s`` ago, each in its own
+    transaction. Returns how many were re-planned."""
+    plan_settings = settings(app.config)
+    if not plan_settings.enabled:
+        return 0
+    session.rollback()
+    now = clock.now()
+    due = now - timedelta(seconds=plan_settings.batch_s)
+    org_ids = list(
+        session.scalars(
+            sa.select(PlanState.org_id).where(PlanState.dirty_since.isnot(None), PlanState.dirty_since <= due)
+        )
+    )
+    session.rollback()
+    done = 0
+    for org_id in org_ids:
+        try:
+            state = _state(session, org_id, lock=True)
+            if state.dirty_since is None:  # another worker did it meanwhile
+                session.rollback()
+                continue
+            replan(session, org_id, now=clock.now(), reason="worker")
+            session.commit()
+            done += 1
+        except Exception:
+            log.exception("re-plan of organisation %s failed; it is retried at the next run", org_id)
+            session.rollback()
+    return done

@@ -1,0 +1,67 @@
+"""Two workers re-planning the same organisation at the same moment: the plan lock serialises
+them, so no job is ever offered to two technicians."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from dispatch import clock
+from dispatch.assign.models import DutyStatus, Offer, OfferState, Technician
+from dispatch.extensions import db as _db
+from dispatch.plan import service
+from dispatch.plan.models import PlanEntry
+from tests.assign.helpers import MORNING, TOWN, county, report
+from tests.factories import make_technician
+
+
+@pytest.mark.postgres_only
+def test_two_workers_replanning_at_once_never_give_one_job_to_two_technicians(app, db):
+    clock.freeze(MORNING)
+    org = county(db)
+    techs = [
+        make_technician(org, duty_status=DutyStatus.OFF_DUTY, last_lat=TOWN[0] + k / 111.2, last_lon=TOWN[1])
+        for k in range(4)
+    ]
+    # Reported while everybody is off duty: nothing planned, nothing offered yet.
+    orders = [report(db, org, at=(TOWN[0] - k / 111.2, TOWN[1] + k / 111.2)) for k in range(6)]
+    for tech in techs:
+        tech.duty_status = DutyStatus.ON_DUTY
+    db.commit()
+    org_id, order_ids = org.id, [o.id for o in orders]
+
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker():
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                service.replan(_db.session, org_id, budget_s=0.1, reason="race")
+                _db.session.commit()
+            except BaseException as error:  # reported below
+                errors.append(error)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+
+    db.rollback()
+    offers = db.scalars(sa.select(Offer).where(Offer.work_order_id.in_(order_ids))).all()
+    per_order: dict[int, set[int]] = {}
+    for offer in offers:
+        assert offer.state is OfferState.PENDING
+        per_order.setdefault(offer.work_order_id, set()).add(offer.technician_id)
+    assert all(len(holders) == 1 for holders in per_order.values()), per_order
+    assert len(offers) == len(per_order)  # never offered twice, even to the same technician
+    entries = db.scalars(sa.select(PlanEntry).where(PlanEntry.org_id == org_id)).all()
+    planned = {e.work_order_id: e.technician_id for e in entries}
+    assert {k: {v} for k, v in planned.items() if k in per_order} == per_order
+    assert db.scalar(sa.select(sa.func.count(Technician.id))) == 4

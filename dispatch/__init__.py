@@ -142,6 +142,9 @@ def register_blueprints(app: Flask) -> None:
     from dispatch.sms.views import bp as sms_bp
 
     app.register_blueprint(health_bp)
+    from dispatch.intake.hotline import bp as hotline_bp
+
+    app.register_blueprint(hotline_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(sms_bp)

@@ -254,10 +254,11 @@ def _commands() -> list[click.Command]:
     from dispatch.bench import sms as _sms_bench  # noqa: F401  (adds `bench sms`)
     from dispatch.bench import storm as _storm_bench  # noqa: F401  (adds `bench storm`)
     from dispatch.kpi.cli import kpi
+    from dispatch.parts.cli import parts
     from dispatch.sla.cli import sla
     from dispatch.sms.cli import sms
 
-    return [serve, worker, demo, user, apikey, bench, sla, sms, kpi]
+    return [serve, worker, demo, user, apikey, bench, sla, sms, kpi, parts]
 
 
 def register(app: Flask) -> None:

@@ -15,6 +15,7 @@ from dispatch.intake.models import CallLog, IdempotentPost, ReportIntake, Schedu
 from dispatch.kpi.models import KpiTarget  # noqa: F401
 from dispatch.orders.commit_order import EventClock  # noqa: F401
 from dispatch.orders.models import Event, Milestone, ReferenceCounter, WorkOrder  # noqa: F401
+from dispatch.parts.evidence import ClaimEvidence  # noqa: F401
 from dispatch.parts.models import DocumentLine, Part, PartDocument, StockLocation, StockMove  # noqa: F401
 from dispatch.parts.returns_models import (  # noqa: F401
     ExpectedReturn,

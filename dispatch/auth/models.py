@@ -38,6 +38,10 @@ class Organisation(db.Model):
     #: Supervision hotline shown to the public (R20), day and night.
     supervision_phone_day: Mapped[str | None] = mapped_column(sa.String(40))
     supervision_phone_night: Mapped[str | None] = mapped_column(sa.String(40))
+    #: Local "HH:MM" between which the day number is given (the night one otherwise); empty:
+    #: the settings' [intake] supervision_day_from / supervision_day_until.
+    supervision_day_from: Mapped[str | None] = mapped_column(sa.String(5))
+    supervision_day_until: Mapped[str | None] = mapped_column(sa.String(5))
 
     def name(self, locale: str) -> str:
         return self.name_zh if locale.startswith("zh") else self.name_en

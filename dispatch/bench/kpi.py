@@ -178,7 +178,8 @@ def bench_kpi(orders: int, database_url: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result))
         return
-    click.echo(f"database: {database_url.split('@')[-1]}  cores: {os.cpu_count()}")
+    where = database_url.split("@")[-1] if database_url else "a temporary SQLite file"
+    click.echo(f"database: {where}  cores: {os.cpu_count()}")
     click.echo(f"filled {orders} closed orders in {fill_s:.1f} s")
     click.echo(f"KPIs of a month: {timings['month_s']} s; of a year: {timings['year_s']} s")
     click.echo(f"last year's figures: {json.dumps(figures)}")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from dispatch.assign.models import Technician
+from dispatch.assign.models import AssigneeKind, Technician
 from dispatch.auth.models import Role
 from dispatch.complaints import accountability, service
 from dispatch.complaints.models import Classification
@@ -42,9 +42,28 @@ CLASSIFICATIONS = {
 }
 
 
+STAFF_ROLE_LABELS = {
+    Role.DISPATCHER: _l("dispatcher"),
+    Role.WAREHOUSE: _l("warehouse clerk"),
+    Role.SUPERVISOR: _l("supervisor"),
+    AssigneeKind.TECHNICIAN: _l("technician"),
+    AssigneeKind.STATION: _l("service station"),
+}
+
+
+def _staff_role_label(row: dict) -> str:
+    """What a staff member is, for a row of the accountability table (a technician or a user)."""
+    if row.get("user") is not None:
+        return STAFF_ROLE_LABELS.get(row["user"].role, "")
+    return STAFF_ROLE_LABELS.get(row["technician"].kind, "")
+
+
 @bp.app_context_processor
 def _labels():
-    return {"classification_label": lambda c: CLASSIFICATIONS.get(c, "") if c else ""}
+    return {
+        "classification_label": lambda c: CLASSIFICATIONS.get(c, "") if c else "",
+        "staff_role_label": _staff_role_label,
+    }
 
 
 @bp.get("/")
@@ -140,19 +159,29 @@ def staff():
         warnings=accountability.warnings_of(db.session, current_user.org_id),
         limits=accountability.thresholds(),
         technicians=_technicians(),
+        users=accountability.warnable_users(db.session, current_user.org_id),
     )
 
 
 @bp.post("/staff/warnings")
 @roles_required(*DECIDERS)
 def warn():
+    """Warn a technician or station (``staff=technician:ID``) or a console user (``staff=user:ID``);
+    ``technician_id`` / ``user_id`` fields are read as well."""
     form = request.form
-    if not form.get("technician_id", "").isdigit():
+    who, _sep, number = form.get("staff", "").partition(":")
+    if not number:
+        who, number = (
+            ("user", form["user_id"])
+            if form.get("user_id")
+            else ("technician", form.get("technician_id", ""))
+        )
+    if who not in ("technician", "user") or not number.isdigit():
         abort(400)
     accountability.issue(
         db.session,
         org_id=current_user.org_id,
-        technician_id=int(form["technician_id"]),
+        **{f"{who}_id": int(number)},
         kind=form.get("kind", ""),
         reason=form.get("reason", ""),
         issued_by=current_user,

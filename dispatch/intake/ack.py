@@ -4,9 +4,8 @@ supervision hotline (R20)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import force_locale
 
 from dispatch import clock
@@ -21,23 +20,15 @@ babel_locale = locale_of
 language_of = text_language
 
 
-def _clock_time(value: str, default: time) -> time:
-    try:
-        hours, minutes = value.split(":")
-        return time(int(hours), int(minutes))
-    except (AttributeError, ValueError):
-        return default
-
-
 def supervision_phone(org: Organisation, at: datetime | None = None) -> str | None:
-    """The supervision number the public is given now: the day one in the day, else the night one."""
-    local = clock.local(at or clock.now()).time()
-    config = current_app.config
-    day_from = _clock_time(config.get("INTAKE_SUPERVISION_DAY_FROM", "08:00"), time(8))
-    day_until = _clock_time(config.get("INTAKE_SUPERVISION_DAY_UNTIL", "20:00"), time(20))
-    if day_from <= local < day_until:
-        return org.supervision_phone_day or org.supervision_phone_night
-    return org.supervision_phone_night or org.supervision_phone_day
+    """The supervision number the public is given now: the day one in the organisation's day
+    hours, else the night one (see ``dispatch.intake.hotline``)."""
+    from dispatch.intake.hotline import hotline
+
+    line = hotline(org)
+    if line.is_day(clock.local(at or clock.now()).time()):
+        return line.day_phone or line.night_phone
+    return line.night_phone or line.day_phone
 
 
 def format_due(due: datetime, locale: str) -> str:

@@ -58,20 +58,21 @@ def first_name(full: str | None) -> str | None:
 
 
 def supervision_lines(org: Organisation | None) -> list[dict]:
-    """The day and night supervision numbers with their hours, for every public page."""
+    """The organisation's day and night supervision numbers with their hours, for every public
+    page (its own, else the settings': ``dispatch.intake.hotline``)."""
+    from dispatch.intake.hotline import hotline
+
     if org is None:
         return []
-    config = current_app.config
-    day_from = config.get("INTAKE_SUPERVISION_DAY_FROM", "08:00")
-    day_until = config.get("INTAKE_SUPERVISION_DAY_UNTIL", "20:00")
+    line = hotline(org)
     lines = []
-    if org.supervision_phone_day:
+    if line.day_phone:
         lines.append(
-            {"label": _l("Day"), "phone": org.supervision_phone_day, "hours": f"{day_from}–{day_until}"}
+            {"label": _l("Day"), "phone": line.day_phone, "hours": f"{line.day_from}–{line.day_until}"}
         )
-    if org.supervision_phone_night:
+    if line.night_phone:
         lines.append(
-            {"label": _l("Night"), "phone": org.supervision_phone_night, "hours": f"{day_until}–{day_from}"}
+            {"label": _l("Night"), "phone": line.night_phone, "hours": f"{line.day_until}–{line.day_from}"}
         )
     return lines
 

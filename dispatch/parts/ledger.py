@@ -1,9 +1,12 @@
 """The double-entry ledger: the one place where stock moves.
 
-``move`` and ``move_many`` are the only writers of ``stock_move``. Before a held location gives
-anything away its row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite has a single
-writer) and its on-hand is read again, so two issues racing for the last unit cannot both win.
-Every entry is dated in an open month (``book_date``).
+``move``, ``move_many`` and ``move_bulk`` are the only writers of ``stock_move`` and of
+``stock_balance``, the per-place, per-part sum of the movements that on-hand reads: each movement
+and its balance change are written in the same transaction (an upsert, ``INSERT … ON CONFLICT DO
+UPDATE``), and ``check_balances`` proves the two agree. Before a held location gives anything
+away its row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite has a single writer) and
+its balance is read again, so two issues racing for the last unit cannot both win. Every entry
+is dated in an open month (``book_date``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.parts.errors import MonthClosed, NotEnoughStock, PartsError
-from dispatch.parts.models import HELD, DocKind, Part, PartDocument, StockLocation, StockMove
+from dispatch.parts.models import (
+    HELD,
+    DocKind,
+    Part,
+    PartDocument,
+    StockBalance,
+    StockLocation,
+    StockMove,
+)
 from dispatch.parts.returns_models import MonthClose
 
 
@@ -76,19 +87,83 @@ def book_date(
 
 
 def on_hand(session: Session, location_id: int, part_id: int | None = None) -> dict[int, int]:
-    """What a location holds, per part id (parts at zero left out)."""
-    inbound = sa.select(StockMove.part_id, StockMove.quantity.label("q")).where(
-        StockMove.to_location_id == location_id
-    )
-    outbound = sa.select(StockMove.part_id, (-StockMove.quantity).label("q")).where(
-        StockMove.from_location_id == location_id
+    """What a location holds, per part id (parts at zero left out), from ``stock_balance``."""
+    query = sa.select(StockBalance.part_id, StockBalance.qty).where(
+        StockBalance.location_id == location_id, StockBalance.qty != 0
     )
     if part_id is not None:
-        inbound = inbound.where(StockMove.part_id == part_id)
-        outbound = outbound.where(StockMove.part_id == part_id)
-    both = sa.union_all(inbound, outbound).subquery()
-    rows = session.execute(sa.select(both.c.part_id, sa.func.sum(both.c.q)).group_by(both.c.part_id))
-    return {pid: int(total) for pid, total in rows if total}
+        query = query.where(StockBalance.part_id == part_id)
+    return {pid: int(qty) for pid, qty in session.execute(query)}
+
+
+def _add_to_balances(session: Session, deltas: dict[tuple[int, int], int]) -> None:
+    """Add ``deltas`` ((location id, part id) → quantity) to ``stock_balance`` in the current
+    transaction: one upsert per 500 pairs, in a fixed order so that two transactions adding to
+    the same rows cannot deadlock."""
+    rows = [
+        {"location_id": loc, "part_id": part, "qty": qty}
+        for (loc, part), qty in sorted(deltas.items())
+        if qty
+    ]
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = StockBalance.__table__
+    for start in range(0, len(rows), 500):
+        statement = insert(table).values(rows[start : start + 500])
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.location_id, table.c.part_id],
+            set_={"qty": table.c.qty + statement.excluded.qty},
+        )
+        connection.execute(statement)
+
+
+def _deltas(rows: Iterable[tuple[int, int, int, int]]) -> dict[tuple[int, int], int]:
+    """(part, from, to, quantity) rows → the balance change per (location, part)."""
+    deltas: dict[tuple[int, int], int] = defaultdict(int)
+    for part_id, source, target, qty in rows:
+        deltas[(source, part_id)] -= qty
+        deltas[(target, part_id)] += qty
+    return deltas
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A place and part whose kept balance is not the sum of its movements."""
+
+    location_id: int
+    part_id: int
+    balance: int
+    movements: int
+
+
+def check_balances(session: Session, org_id: int | None = None) -> list[Difference]:
+    """Every (place, part) of ``org_id`` (all organisations by default) whose ``stock_balance``
+    differs from the sum of its movements in minus out; an empty list when they all agree."""
+    summed: dict[tuple[int, int], int] = defaultdict(int)
+    for column, sign in ((StockMove.to_location_id, 1), (StockMove.from_location_id, -1)):
+        query = sa.select(column, StockMove.part_id, sa.func.sum(StockMove.quantity)).group_by(
+            column, StockMove.part_id
+        )
+        if org_id is not None:
+            query = query.where(StockMove.org_id == org_id)
+        for location_id, part_id, total in session.execute(query):
+            summed[(location_id, part_id)] += sign * int(total)
+    query = sa.select(StockBalance.location_id, StockBalance.part_id, StockBalance.qty)
+    if org_id is not None:
+        query = query.join(StockLocation, StockLocation.id == StockBalance.location_id).where(
+            StockLocation.org_id == org_id
+        )
+    kept = {(loc, part): int(qty) for loc, part, qty in session.execute(query)}
+    return [
+        Difference(loc, part, kept.get((loc, part), 0), summed.get((loc, part), 0))
+        for loc, part in sorted(set(summed) | set(kept))
+        if kept.get((loc, part), 0) != summed.get((loc, part), 0)
+    ]
 
 
 def on_hand_of(session: Session, location_id: int, part_id: int) -> int:
@@ -147,6 +222,9 @@ def move_many(session: Session, document: PartDocument | None, items: Iterable[M
     ]
     session.add_all(moves)
     session.flush()
+    _add_to_balances(
+        session, _deltas((m.part_id, m.from_location_id, m.to_location_id, m.quantity) for m in moves)
+    )
     return moves
 
 
@@ -264,14 +342,13 @@ def move_bulk(
     pairs = sorted(wanted)
     for start in range(0, len(pairs), 400):
         chunk = pairs[start : start + 400]
-        for column, sign in ((StockMove.to_location_id, 1), (StockMove.from_location_id, -1)):
-            rows = session.execute(
-                sa.select(column, StockMove.part_id, sa.func.sum(StockMove.quantity))
-                .where(sa.tuple_(column, StockMove.part_id).in_(chunk))
-                .group_by(column, StockMove.part_id)
+        rows = session.execute(
+            sa.select(StockBalance.location_id, StockBalance.part_id, StockBalance.qty).where(
+                sa.tuple_(StockBalance.location_id, StockBalance.part_id).in_(chunk)
             )
-            for location_id, part_id, total in rows:
-                have[(location_id, part_id)] += sign * int(total)
+        )
+        for location_id, part_id, qty in rows:
+            have[(location_id, part_id)] = int(qty)
     for pair, need in wanted.items():
         if have[pair] < need:
             raise NotEnoughStock(
@@ -299,6 +376,9 @@ def move_bulk(
                 for row in rows
             ],
         )
+    _add_to_balances(
+        session, _deltas((i.part_id, i.from_location_id, i.to_location_id, i.quantity) for i in items)
+    )
     return len(items)
 
 

@@ -1,8 +1,9 @@
 """The spare-parts ledger: catalog, stock locations, movements and the documents behind them.
 
-Double entry: every movement is one row from a location to another. On-hand is never stored:
-it is what came in minus what went out (``ledger.on_hand``), read through the two covering
-indexes on ``stock_move``.
+Double entry: every movement is one row from a location to another. On-hand is what came in
+minus what went out; ``stock_balance`` keeps that sum per place and part, written in the same
+transaction as the movements by the ledger (its only writer) and proved equal to the sum of the
+movements by ``ledger.check_balances`` (``dispatch parts check-balances``).
 """
 
 from __future__ import annotations
@@ -207,3 +208,14 @@ class StockMove(db.Model):
         sa.Index("ix_stock_move_org_booked_job", "org_id", "booked_on", "work_order_id"),
         sa.Index("ix_stock_move_job", "work_order_id", "booked_on", "document_id", "part_id", "quantity"),
     )
+
+
+class StockBalance(db.Model):
+    """What a place holds of a part: the sum of its movements in minus out, kept by the ledger in
+    the same transaction as every movement (``ledger.move_many``, ``ledger.move_bulk``)."""
+
+    __tablename__ = "stock_balance"
+
+    location_id: Mapped[int] = mapped_column(sa.ForeignKey("stock_location.id"), primary_key=True)
+    part_id: Mapped[int] = mapped_column(sa.ForeignKey("part.id"), primary_key=True)
+    qty: Mapped[int] = mapped_column(default=0)

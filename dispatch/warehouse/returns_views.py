@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch.extensions import db
-from dispatch.parts import claims, closing, ledger, returns
+from dispatch.parts import claims, closing, evidence, ledger, returns
 from dispatch.parts.errors import PartsError, UnknownPart
 from dispatch.parts.returns_models import ClaimState, Disposition, ReturnedPart, SupplierClaim
 from dispatch.warehouse.blueprint import WAREHOUSE_ROLES, bp, month_arg, org_id, owned
@@ -137,7 +137,15 @@ def claims_page():
     recovered = sorted(
         claims.recovered(db.session, org_id()).items(), key=lambda kv: (kv[0][1], kv[0][0]), reverse=True
     )
-    return render_template("warehouse/claims.html", claims=rows, recovered=recovered, next_states=claims.NEXT)
+    files = evidence.of_lines(db.session, [line.id for claim in rows for line in claim.lines])
+    return render_template(
+        "warehouse/claims.html",
+        claims=rows,
+        recovered=recovered,
+        next_states=claims.NEXT,
+        files=files,
+        max_mb=round(evidence.max_bytes() / 1024 / 1024, 1),
+    )
 
 
 @bp.post("/claims/<int:claim_id>/<state>")

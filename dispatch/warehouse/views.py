@@ -17,7 +17,7 @@ from dispatch.orders.models import WorkOrder
 from dispatch.parts import jobs, reconciliation
 from dispatch.parts.models import PartDocument
 from dispatch.parts.returns_models import ExpectedReturn, ReturnedPart
-from dispatch.warehouse import requisition_views, returns_views, stock_views  # noqa: F401  (routes)
+from dispatch.warehouse import evidence_views, requisition_views, returns_views, stock_views  # noqa: F401  (routes)
 from dispatch.warehouse.blueprint import (
     APPROVER_ROLES,
     COLUMN_HEADERS,

@@ -61,7 +61,7 @@ def county(app):
 
 def test_the_seeds_thresholds_raise_the_flags(county):
     org, rude, careful, depot = county
-    rows = {r["technician"].name: r for r in staff_figures(db.session, org.id)}
+    rows = {r["name"]: r for r in staff_figures(db.session, org.id)}
     assert rows["Rude Ren"]["complaints"] == 3 and rows["Rude Ren"]["flags"] == ["suspension"]
     assert rows["Careful Cao"]["warnings"] == 2 and rows["Careful Cao"]["flags"] == ["no_excellence"]
     heads = head_flags(db.session, org.id)

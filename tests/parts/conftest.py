@@ -1,5 +1,6 @@
 """Parts fixtures: the demo organisations with their catalog, and a helper that checks the
-ledger's one invariant — the company holds what came in minus what went out."""
+ledger's invariants — the company holds what came in minus what went out, and every kept stock
+balance is the sum of its place's movements."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def balanced(db):
                 assert all(q >= 0 for q in stock.values()), (loc.code, stock)
                 on_hand_total += sum(stock.values())
         assert on_hand_total == flow
+        # The kept balances (what on-hand reads) are the sum of the movements, place by place.
+        assert ledger.check_balances(db, org_id) == []
         assert db.scalar(sa.select(sa.func.count()).select_from(Part)) is not None
 
     return check

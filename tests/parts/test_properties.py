@@ -1,5 +1,6 @@
 """Any sequence of documents — accepted or refused — leaves the ledger balanced: the company
-holds what came in minus what went out, and no held place is below zero."""
+holds what came in minus what went out, no held place is below zero, and every kept stock
+balance equals the sum of its place's movements."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dispatch.assign.models import Technician
-from dispatch.parts import catalog, closing, documents, jobs, locations, returns
+from dispatch.parts import catalog, closing, documents, jobs, ledger, locations, returns
 from dispatch.parts.errors import PartsError
+from dispatch.parts.models import StockBalance, StockMove
 from dispatch.parts.returns_models import Disposition, ReturnedPart
 from tests.factories import make_order
 
@@ -82,4 +84,23 @@ def test_any_sequence_of_documents_keeps_the_ledger_balanced(county_shop, db, ba
         except PartsError:
             pass
         balanced(demo.xinye.id)
+        assert _kept(db) == _summed(db)
     db.commit()
+    assert ledger.check_balances(db) == []
+
+
+def _kept(db) -> dict[tuple[int, int], int]:
+    rows = db.execute(sa.select(StockBalance.location_id, StockBalance.part_id, StockBalance.qty))
+    return {(loc, part): qty for loc, part, qty in rows if qty}
+
+
+def _summed(db) -> dict[tuple[int, int], int]:
+    """Each place's movements in minus out, per part, added up here from the rows themselves."""
+    total: dict[tuple[int, int], int] = {}
+    for move in db.scalars(sa.select(StockMove)):
+        for key, sign in (
+            ((move.to_location_id, move.part_id), 1),
+            ((move.from_location_id, move.part_id), -1),
+        ):
+            total[key] = total.get(key, 0) + sign * move.quantity
+    return {key: qty for key, qty in total.items() if qty}

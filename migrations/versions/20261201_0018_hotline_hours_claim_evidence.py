@@ -47,6 +47,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("claim_evidence")
-    with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.drop_column("supervision_day_until")
-        batch_op.drop_column("supervision_day_from")
+    # Plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch copy of `organisation` would
+    # fail on SQLite while other tables' rows refer to it.
+    op.execute("ALTER TABLE organisation DROP COLUMN supervision_day_until")
+    op.execute("ALTER TABLE organisation DROP COLUMN supervision_day_from")

@@ -66,7 +66,7 @@ def test_the_migration_back_fills_the_balances_from_the_movements(demo, db, app)
     db.commit()
     db.close()
     try:
-        downgrade(revision="0013")  # drops stock_balance; the movements stay
+        downgrade(revision="0015")  # drops stock_balance; the movements stay
         upgrade(revision="0017")  # creates it again, filled from the movements
     finally:
         upgrade()

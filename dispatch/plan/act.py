@@ -153,9 +153,14 @@ def apply(
             )
         )
     )
+    auto: dict[str, bool] = {}
     for key in [*plan.unplanned, *(k for k in plan.late if snap.orders[k].status is Status.QUEUED)]:
         order = snap.orders[key]
-        if order.status is not Status.QUEUED or not offers.auto_dispatch_enabled(order):
+        if order.status is not Status.QUEUED:
+            continue
+        if order.type_code not in auto:
+            auto[order.type_code] = offers.auto_dispatch_enabled(order)
+        if not auto[order.type_code]:
             continue
         if _wants_broadcast(order, policy):
             if offers.dispatch_order(session, session.get(WorkOrder, key), actor, broadcast=True, now=now):
@@ -215,10 +220,20 @@ def _write_entries(session, snap, plan, placed, left_out, *, org_id, now) -> Non
             at_risk,
         ):
             changed.append(values)
+    # Plain executemany statements: no ORM objects, no unit of work.
+    table = PlanEntry.__table__
     if changed:
-        session.execute(sa.update(PlanEntry), changed)
+        session.execute(
+            table.update()
+            .where(table.c.work_order_id == sa.bindparam("key"))
+            .values({name: sa.bindparam(name) for name in ENTRY_FIELDS}),
+            [{"key": row.pop("work_order_id"), **row} for row in changed],
+        )
     if added:
-        session.execute(sa.insert(PlanEntry), added)
+        session.execute(table.insert(), added)
+
+
+ENTRY_FIELDS = ("technician_id", "position", "eta_at", "at_risk", "planned_at")
 
 
 def _tell_first(session: Session, snap: Snapshot, plan: solver.Plan, now: datetime) -> None:

@@ -228,6 +228,9 @@ def build(
         lat, lon, t = free.get(tech.id) or (*(_position(tech, depots) or (order.lat, order.lon)), now_s)
         if order.status is Status.ON_SITE:
             on_site = local_s(order.arrived_at) if order.arrived_at else now_s
+        elif order.promised_at is not None:
+            # He said when he would be there (OTW with minutes): his word over the estimate.
+            on_site = max(local_s(order.promised_at), now_s)
         else:
             km = policy.road_factor * solver.Travel(road_factor=1.0).km(lat, lon, order.lat, order.lon)
             on_site = max(t, now_s) + km / policy.speed_for(order.zone) * 3600

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dispatch.assign.models import Offer, OfferState, Technician
 from dispatch.assign.ranking import TARGET_MILESTONES
 from dispatch.geo.models import Depot
-from dispatch.orders.models import Milestone, Status, WorkOrder
+from dispatch.orders.models import Event, Milestone, Status, WorkOrder
 from dispatch.plan.models import PlanEntry
 
 
@@ -36,6 +36,8 @@ class OrderRow:
     due_at: datetime | None = None
     #: When he arrived (the ``arrive`` milestone met), for a job on site.
     arrived_at: datetime | None = None
+    #: When he said he would be there (the minutes he sent with OTW), for a job he set off for.
+    promised_at: datetime | None = None
     #: Past its warning time on an open milestone, or already warned about (``offers.at_risk``).
     at_risk: bool = False
 
@@ -97,6 +99,7 @@ def orders(session: Session, org_id: int, statuses: Iterable[Status], now: datet
         named.setdefault(order_id, {})[name] = (due_at, met_at)
         if met_at is None and (warned_at is not None or (warn_at is not None and warn_at <= now)):
             order.at_risk = True
+    _promises(session, org_id, found)
     for order_id, by_name in named.items():
         order = found[order_id]
         arrive = by_name.get("arrive")
@@ -107,6 +110,24 @@ def orders(session: Session, org_id: int, statuses: Iterable[Status], now: datet
                 order.due_at = due_at
                 break
     return found
+
+
+def _promises(session: Session, org_id: int, found: dict[int, OrderRow]) -> None:
+    """The ETA a technician on the way sent with OTW (``OTW 20``): the last departure's."""
+    if not any(o.status is Status.EN_ROUTE for o in found.values()):
+        return
+    for order_id, data, at in session.execute(
+        sa.select(Event.order_id, Event.data, Event.at)
+        .join(WorkOrder, WorkOrder.id == Event.order_id)
+        .where(WorkOrder.org_id == org_id, WorkOrder.status == Status.EN_ROUTE, Event.kind == "depart")
+        .order_by(Event.id)
+    ):
+        order = found.get(order_id)
+        if order is None:
+            continue
+        minutes = (data or {}).get("eta_min")
+        given = (data or {}).get("eta_given")
+        order.promised_at = at + timedelta(minutes=minutes) if given and minutes is not None else None
 
 
 def technicians(session: Session, org_id: int) -> dict:

@@ -178,7 +178,8 @@ def apply(
 
 
 def _write_entries(session, snap, plan, placed, left_out, *, org_id, now) -> None:
-    """Rewrite the plan entries that changed (most of a plan stays as it was)."""
+    """Rewrite the plan entries that changed (most of a plan stays as it was): another technician
+    or place, at risk or not, or an ETA moved by ``ETA_SLACK_S`` or more."""
     queues: dict[int, list[int]] = {}
     for tech_id, queue in plan.queues.items():
         for key in queue:
@@ -213,12 +214,11 @@ def _write_entries(session, snap, plan, placed, left_out, *, org_id, now) -> Non
         entry = snap.entries.get(key)
         if entry is None:
             added.append(dict(values, org_id=org_id))
-        elif (entry.technician_id, entry.position, entry.eta_at, entry.at_risk) != (
+        elif (entry.technician_id, entry.position, entry.at_risk) != (
             tech_id,
             position,
-            eta_at,
             at_risk,
-        ):
+        ) or _eta_moved(entry.eta_at, eta_at):
             changed.append(values)
     # Plain executemany statements: no ORM objects, no unit of work.
     table = PlanEntry.__table__
@@ -231,6 +231,16 @@ def _write_entries(session, snap, plan, placed, left_out, *, org_id, now) -> Non
         )
     if added:
         session.execute(table.insert(), added)
+
+
+#: An ETA that drifts by less than this (an idle technician's, as time passes) is not rewritten.
+ETA_SLACK_S = 120.0
+
+
+def _eta_moved(old, new) -> bool:
+    if old is None or new is None:
+        return old is not new
+    return abs((new - old).total_seconds()) >= ETA_SLACK_S
 
 
 ENTRY_FIELDS = ("technician_id", "position", "eta_at", "at_risk", "planned_at")

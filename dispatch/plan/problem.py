@@ -217,6 +217,15 @@ def build(
             extra_skills.setdefault(sub.id, set()).update(tech.skills)
             covers.setdefault(sub.id, tech.id)
 
+    # Each report type's skills and time on site, looked up once.
+    type_needs: dict[str, frozenset[str]] = {}
+    type_service: dict[str, float] = {}
+
+    def on_site_s(type_code: str) -> float:
+        if type_code not in type_service:
+            type_service[type_code] = service_s(type_code, settings)
+        return type_service[type_code]
+
     # Where and when each technician is free of the jobs he has set off for.
     free: dict[int, tuple[float, float, float]] = {}
     busy: dict[int, int] = {}
@@ -234,7 +243,7 @@ def build(
         else:
             km = policy.road_factor * solver.Travel(road_factor=1.0).km(lat, lon, order.lat, order.lon)
             on_site = max(t, now_s) + km / policy.speed_for(order.zone) * 3600
-        free[tech.id] = (order.lat, order.lon, max(on_site + service_s(order.type_code, settings), now_s))
+        free[tech.id] = (order.lat, order.lon, max(on_site + on_site_s(order.type_code), now_s))
     held = {}
     for k, tech_id in holder.items():
         held.setdefault(tech_id, []).append(k)
@@ -246,7 +255,9 @@ def build(
             continue
         deadline = local_s(order.due_at) if order.due_at is not None else None
         reported = local_s(order.reported_at)
-        needs = frozenset(type_skills(order.type_code))
+        needs = type_needs.get(order.type_code)
+        if needs is None:
+            needs = type_needs[order.type_code] = frozenset(type_skills(order.type_code))
         excluded = set(refused.get(key, ()))
         if needs and not match_all:
             excluded |= {
@@ -261,7 +272,7 @@ def build(
             zone=order.zone,
             reported_s=reported,
             deadline_s=deadline,
-            service_s=service_s(order.type_code, settings),
+            service_s=on_site_s(order.type_code),
             urgent=deadline is not None and deadline - reported <= settings.urgent_h * 3600,
             skills=needs,
             pinned_to=pin.technician_id if pin is not None else None,

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch.assign import alerts, offers
-from dispatch.assign.models import Offer, OfferState, Technician
+from dispatch.assign.models import DispatchAlert, Offer, OfferState, Technician
 from dispatch.assign.ranking import Candidate, current_loads
 from dispatch.geo.distance import great_circle_km
 from dispatch.orders import lifecycle
@@ -102,7 +102,7 @@ def apply(
             held_now = order.status is not Status.QUEUED
             if held_now and holder == tech_id:
                 continue
-            if not held_now and key in plan.late and offers.wants_broadcast(order, policy, now):
+            if not held_now and key in plan.late and _wants_broadcast(order, policy):
                 continue  # nobody planned can make it: broadcast below
             can_offer = loads.get(tech_id, 0) < snap.techs[tech_id].max_load
             if order.status is Status.ACCEPTED and not can_offer:
@@ -115,28 +115,28 @@ def apply(
             if locked is None or locked.status is not status:
                 left_out.add(key)
                 continue
-            if order.status is Status.ACCEPTED:
-                previous = snap.techs.get(order.assignee_id)
+            if status is Status.ACCEPTED:
+                previous = snap.techs.get(locked.assignee_id)
                 lifecycle.transition(
-                    session, order, "unassign", actor, note="re-planned", data={"technician_id": holder}
+                    session, locked, "unassign", actor, note="re-planned", data={"technician_id": holder}
                 )
                 if previous is not None:
-                    tell_moved(session, order, previous)
+                    tell_moved(session, locked, previous)
                 loads[holder] = loads.get(holder, 1) - 1
                 moved += 1
-            elif order.status is Status.OFFERED:
-                for offer in offers.pending_offers(session, order):
+            elif status is Status.OFFERED:
+                for offer in offers.pending_offers(session, locked):
                     offer.state, offer.answered_at, offer.reason = OfferState.WITHDRAWN, now, "re-planned"
-                    tell_moved(session, order, offer.technician)
+                    tell_moved(session, locked, offer.technician)
                     loads[offer.technician_id] = loads.get(offer.technician_id, 1) - 1
-                lifecycle.transition(session, order, "offer_lapsed", actor, note="re-planned")
+                lifecycle.transition(session, locked, "offer_lapsed", actor, note="re-planned")
                 moved += 1
             if not can_offer:
                 continue
             offers.make_offers(
                 session,
-                order,
-                [_candidate(snap, plan, order, tech_id)],
+                locked,
+                [_candidate(snap, plan, locked, tech_id)],
                 actor,
                 broadcast=False,
                 now=now,
@@ -144,16 +144,33 @@ def apply(
             )
             loads[tech_id] = loads.get(tech_id, 0) + 1
 
+    alerted = set(
+        session.scalars(
+            sa.select(DispatchAlert.work_order_id).where(
+                DispatchAlert.org_id == org_id,
+                DispatchAlert.kind == alerts.NO_CANDIDATES,
+                DispatchAlert.acknowledged_at.is_(None),
+            )
+        )
+    )
+    auto: dict[str, bool] = {}
     for key in [*plan.unplanned, *(k for k in plan.late if snap.orders[k].status is Status.QUEUED)]:
         order = snap.orders[key]
-        if order.status is not Status.QUEUED or not offers.auto_dispatch_enabled(order):
+        if order.status is not Status.QUEUED:
             continue
-        if offers.wants_broadcast(order, policy, now):
-            if offers.dispatch_order(session, order, actor, broadcast=True, now=now):
+        if order.type_code not in auto:
+            auto[order.type_code] = offers.auto_dispatch_enabled(order)
+        if not auto[order.type_code]:
+            continue
+        if _wants_broadcast(order, policy):
+            if offers.dispatch_order(session, session.get(WorkOrder, key), actor, broadcast=True, now=now):
                 left_out.add(key)
-        elif key in plan.unplanned:
+        elif key in plan.unplanned and key not in alerted:
             alerts.raise_alert(
-                session, order, alerts.NO_CANDIDATES, "Nobody is free to take this job: assign it by hand."
+                session,
+                session.get(WorkOrder, key),
+                alerts.NO_CANDIDATES,
+                "Nobody is free to take this job: assign it by hand.",
             )
     _write_entries(session, snap, plan, placed, left_out, org_id=org_id, now=now)
     _tell_first(session, snap, plan, now)
@@ -161,7 +178,8 @@ def apply(
 
 
 def _write_entries(session, snap, plan, placed, left_out, *, org_id, now) -> None:
-    """Rewrite the plan entries that changed (most of a plan stays as it was)."""
+    """Rewrite the plan entries that changed (most of a plan stays as it was): another technician
+    or place, at risk or not, or an ETA moved by ``ETA_SLACK_S`` or more."""
     queues: dict[int, list[int]] = {}
     for tech_id, queue in plan.queues.items():
         for key in queue:
@@ -183,34 +201,49 @@ def _write_entries(session, snap, plan, placed, left_out, *, org_id, now) -> Non
         session.execute(sa.delete(PlanEntry).where(PlanEntry.work_order_id.in_(gone)))
     # Entries of other organisations' orders never appear here; orders planned for the first
     # time (or planned again after a broadcast) are new rows.
+    added, changed = [], []
     for key, (tech_id, position, eta_at, at_risk) in wanted.items():
+        values = dict(
+            work_order_id=key,
+            technician_id=tech_id,
+            position=position,
+            eta_at=eta_at,
+            at_risk=at_risk,
+            planned_at=now,
+        )
         entry = snap.entries.get(key)
         if entry is None:
-            session.add(
-                PlanEntry(
-                    work_order_id=key,
-                    org_id=org_id,
-                    technician_id=tech_id,
-                    position=position,
-                    eta_at=eta_at,
-                    at_risk=at_risk,
-                    planned_at=now,
-                )
-            )
-        elif (entry.technician_id, entry.position, entry.eta_at, entry.at_risk) != (
+            added.append(dict(values, org_id=org_id))
+        elif (entry.technician_id, entry.position, entry.at_risk) != (
             tech_id,
             position,
-            eta_at,
             at_risk,
-        ):
-            entry.technician_id, entry.position, entry.eta_at, entry.at_risk = (
-                tech_id,
-                position,
-                eta_at,
-                at_risk,
-            )
-            entry.planned_at = now
-    session.flush()
+        ) or _eta_moved(entry.eta_at, eta_at):
+            changed.append(values)
+    # Plain executemany statements: no ORM objects, no unit of work.
+    table = PlanEntry.__table__
+    if changed:
+        session.execute(
+            table.update()
+            .where(table.c.work_order_id == sa.bindparam("key"))
+            .values({name: sa.bindparam(name) for name in ENTRY_FIELDS}),
+            [{"key": row.pop("work_order_id"), **row} for row in changed],
+        )
+    if added:
+        session.execute(table.insert(), added)
+
+
+#: An ETA that drifts by less than this (an idle technician's, as time passes) is not rewritten.
+ETA_SLACK_S = 120.0
+
+
+def _eta_moved(old, new) -> bool:
+    if old is None or new is None:
+        return old is not new
+    return abs((new - old).total_seconds()) >= ETA_SLACK_S
+
+
+ENTRY_FIELDS = ("technician_id", "position", "eta_at", "at_risk", "planned_at")
 
 
 def _tell_first(session: Session, snap: Snapshot, plan: solver.Plan, now: datetime) -> None:
@@ -220,7 +253,7 @@ def _tell_first(session: Session, snap: Snapshot, plan: solver.Plan, now: dateti
         old = [k for k in snap.before.get(tech_id, []) if k in mine]
         if not old or not mine or mine[0] == old[0] or old[0] not in mine:
             continue
-        order, tech = snap.orders[mine[0]], snap.techs[tech_id]
+        order, tech = session.get(WorkOrder, mine[0]), snap.techs[tech_id]
         outbox.send(
             session,
             texts.FIRST_KIND,
@@ -233,7 +266,12 @@ def _tell_first(session: Session, snap: Snapshot, plan: solver.Plan, now: dateti
         )
 
 
-def _accepted_by(order: WorkOrder, tech_id: int) -> bool:
+def _wants_broadcast(order, policy) -> bool:
+    """``offers.wants_broadcast`` on an order row."""
+    return order.type_code in policy.broadcast_types or order.at_risk
+
+
+def _accepted_by(order, tech_id: int) -> bool:
     return order.status is Status.ACCEPTED and order.assignee_id == tech_id
 
 

@@ -17,19 +17,19 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from dispatch import clock
-from dispatch.assign.models import DutyStatus, Offer, OfferState, Technician
+from dispatch.assign.models import DutyStatus, OfferState, Technician
 from dispatch.assign.offers import auto_dispatch_enabled
-from dispatch.assign.ranking import SUBSTITUTE_HOPS, Policy, is_away, target_milestone
-from dispatch.geo.models import Depot
-from dispatch.orders.models import Status, WorkOrder
-from dispatch.plan import solver
-from dispatch.plan.models import PlanEntry, PlanPin
+from dispatch.assign.ranking import SUBSTITUTE_HOPS, Policy, is_away
+from dispatch.orders.models import Status
+from dispatch.plan import reads, solver
+from dispatch.plan.models import PlanPin
 from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import rulebook
 
@@ -117,13 +117,14 @@ def type_skills(type_code: str) -> tuple[str, ...]:
 
 @dataclass
 class Snapshot:
-    """A Problem and the rows behind it."""
+    """A Problem and the rows behind it (plain rows: ``reads``)."""
 
     problem: solver.Problem
-    orders: dict[int, WorkOrder]
-    techs: dict[int, Technician]
-    #: Open offers per order (planned orders only).
-    pending: dict[int, list[Offer]]
+    orders: dict[int, reads.OrderRow]
+    #: Technician rows (``reads.TECH_COLUMNS``).
+    techs: dict[int, Any]
+    #: Open offers per order (planned orders only): rows of order, technician, state, broadcast.
+    pending: dict[int, list[Any]]
     #: Who holds each planned job now: the assignee, the technician offered it, else the last plan.
     holder: dict[int, int]
     #: Each technician's plan before this re-plan (job ids, in order).
@@ -133,10 +134,10 @@ class Snapshot:
     #: Orders on offer to several technicians at once (a broadcast): left to the first to answer.
     broadcasting: set[int] = field(default_factory=set)
     #: The plan entries before this re-plan, by order id.
-    entries: dict[int, PlanEntry] = field(default_factory=dict)
+    entries: dict[int, Any] = field(default_factory=dict)
 
 
-def _position(tech: Technician, depots: Mapping[int, Depot]) -> tuple[float, float] | None:
+def _position(tech: Technician, depots: Mapping[int, Any]) -> tuple[float, float] | None:
     if tech.last_lat is not None and tech.last_lon is not None:
         return tech.last_lat, tech.last_lon
     depot = depots.get(tech.home_depot_id) if tech.home_depot_id else None
@@ -147,59 +148,38 @@ def build(
     session: Session, org_id: int, *, now: datetime, settings: PlanSettings, policy: Policy
 ) -> Snapshot:
     now_s = local_s(now)
-    fresh = {"populate_existing": True}
-    orders = {
-        o.id: o
-        for o in session.scalars(
-            sa.select(WorkOrder)
-            .where(
-                WorkOrder.org_id == org_id,
-                WorkOrder.status.in_([*PLANNABLE, *STARTED]),
-            )
-            .options(selectinload(WorkOrder.milestones))
-            .order_by(WorkOrder.id)
-            .execution_options(**fresh)
-        )
-    }
+    orders = reads.orders(session, org_id, [*PLANNABLE, *STARTED], now)
     started = [o for o in orders.values() if o.status in STARTED and o.assignee_id is not None]
     # A queued job whose type waits for a dispatcher (auto_dispatch off) is not planned.
+    auto = {}
     orders = {
         k: o
         for k, o in orders.items()
         if o.status in PLANNABLE
         and o.lat is not None
         and o.lon is not None
-        and (o.status is not Status.QUEUED or auto_dispatch_enabled(o))
+        and (o.status is not Status.QUEUED or _auto(auto, o.type_code))
     }
-    techs = {
-        t.id: t
-        for t in session.scalars(
-            sa.select(Technician).where(Technician.org_id == org_id).execution_options(**fresh)
-        )
-    }
-    depots = {d.id: d for d in session.scalars(sa.select(Depot))}
-    pending: dict[int, list[Offer]] = {}
+    techs = reads.technicians(session, org_id)
+    depots = reads.depots(session)
+    pending: dict[int, list] = {}
     refused: dict[int, set[int]] = {}
-    for offer in session.scalars(
-        sa.select(Offer)
-        .where(Offer.org_id == org_id, Offer.state.in_([OfferState.PENDING, *REFUSED]))
-        .execution_options(**fresh)
-    ):
+    for offer in reads.offers(session, org_id, [OfferState.PENDING, *REFUSED]):
         if offer.work_order_id not in orders:
             continue
         if offer.state is OfferState.PENDING:
             pending.setdefault(offer.work_order_id, []).append(offer)
         else:
             refused.setdefault(offer.work_order_id, set()).add(offer.technician_id)
-    pins = {p.work_order_id: p for p in session.scalars(sa.select(PlanPin).where(PlanPin.org_id == org_id))}
-    entries = list(
-        session.scalars(
-            sa.select(PlanEntry)
-            .where(PlanEntry.org_id == org_id)
-            .order_by(PlanEntry.technician_id, PlanEntry.position)
-            .execution_options(**fresh)
+    pins = {
+        row.work_order_id: row
+        for row in session.execute(
+            sa.select(PlanPin.work_order_id, PlanPin.technician_id, PlanPin.first).where(
+                PlanPin.org_id == org_id
+            )
         )
-    )
+    }
+    entries = reads.entries(session, org_id)
     before: dict[int, list[int]] = {}
     for entry in entries:
         before.setdefault(entry.technician_id, []).append(entry.work_order_id)
@@ -237,6 +217,15 @@ def build(
             extra_skills.setdefault(sub.id, set()).update(tech.skills)
             covers.setdefault(sub.id, tech.id)
 
+    # Each report type's skills and time on site, looked up once.
+    type_needs: dict[str, frozenset[str]] = {}
+    type_service: dict[str, float] = {}
+
+    def on_site_s(type_code: str) -> float:
+        if type_code not in type_service:
+            type_service[type_code] = service_s(type_code, settings)
+        return type_service[type_code]
+
     # Where and when each technician is free of the jobs he has set off for.
     free: dict[int, tuple[float, float, float]] = {}
     busy: dict[int, int] = {}
@@ -246,13 +235,15 @@ def build(
             continue
         busy[tech.id] = busy.get(tech.id, 0) + 1
         lat, lon, t = free.get(tech.id) or (*(_position(tech, depots) or (order.lat, order.lon)), now_s)
-        arrived = {m.name: m for m in order.milestones}.get("arrive")
         if order.status is Status.ON_SITE:
-            on_site = local_s(arrived.met_at) if arrived is not None and arrived.met_at else now_s
+            on_site = local_s(order.arrived_at) if order.arrived_at else now_s
+        elif order.promised_at is not None:
+            # He said when he would be there (OTW with minutes): his word over the estimate.
+            on_site = max(local_s(order.promised_at), now_s)
         else:
             km = policy.road_factor * solver.Travel(road_factor=1.0).km(lat, lon, order.lat, order.lon)
             on_site = max(t, now_s) + km / policy.speed_for(order.zone) * 3600
-        free[tech.id] = (order.lat, order.lon, max(on_site + service_s(order.type_code, settings), now_s))
+        free[tech.id] = (order.lat, order.lon, max(on_site + on_site_s(order.type_code), now_s))
     held = {}
     for k, tech_id in holder.items():
         held.setdefault(tech_id, []).append(k)
@@ -262,10 +253,11 @@ def build(
     for key, order in orders.items():
         if key in broadcasting:
             continue
-        target = target_milestone(order)
-        deadline = local_s(target.due_at) if target is not None else None
+        deadline = local_s(order.due_at) if order.due_at is not None else None
         reported = local_s(order.reported_at)
-        needs = frozenset(type_skills(order.type_code))
+        needs = type_needs.get(order.type_code)
+        if needs is None:
+            needs = type_needs[order.type_code] = frozenset(type_skills(order.type_code))
         excluded = set(refused.get(key, ()))
         if needs and not match_all:
             excluded |= {
@@ -280,7 +272,7 @@ def build(
             zone=order.zone,
             reported_s=reported,
             deadline_s=deadline,
-            service_s=service_s(order.type_code, settings),
+            service_s=on_site_s(order.type_code),
             urgent=deadline is not None and deadline - reported <= settings.urgent_h * 3600,
             skills=needs,
             pinned_to=pin.technician_id if pin is not None else None,
@@ -336,3 +328,9 @@ def build(
         broadcasting,
         {e.work_order_id: e for e in entries},
     )
+
+
+def _auto(known: dict[str, bool], type_code: str) -> bool:
+    if type_code not in known:
+        known[type_code] = auto_dispatch_enabled(SimpleNamespace(type_code=type_code))
+    return known[type_code]

@@ -161,6 +161,7 @@ def queues(session: Session, org_id: int) -> dict[int, list[PlanEntry]]:
         sa.select(PlanEntry)
         .where(PlanEntry.org_id == org_id)
         .order_by(PlanEntry.technician_id, PlanEntry.position)
+        .execution_options(populate_existing=True)  # re-plans write entries with bulk statements
     ):
         found.setdefault(entry.technician_id, []).append(entry)
     return found

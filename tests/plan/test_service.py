@@ -223,3 +223,22 @@ def test_an_urgent_job_accepted_goes_first_and_a_new_first_job_is_told(app, db):
 
     text(db, tech.phone, f"OTW {overflow.job_code}")
     assert db.get(PlanPin, overflow.id, populate_existing=True) is None  # set off for: the pin is done
+
+
+def test_a_technician_on_the_way_is_planned_free_after_the_time_he_gave(app, db):
+    clock.freeze(MORNING)
+    org = county(db)
+    tech = tech_at(org, 1)
+    first = report(db, org)
+    db.commit()
+    text(db, tech.phone, f"Y {first.job_code}")
+    # An hour and a half away (stuck behind a road closure), not the few minutes of the estimate.
+    assert text(db, tech.phone, f"OTW {first.job_code} 90") is not None
+    second = report(db, org, address="Shuyuan road")
+    db.commit()
+
+    entry = db.scalar(sa.select(PlanEntry).where(PlanEntry.work_order_id == second.id))
+    assert entry.technician_id == tech.id
+    # On site at the first at 10:30, an hour there, then the second: not before 11:30.
+    assert entry.eta_at >= MORNING + timedelta(hours=2, minutes=30)
+    assert entry.at_risk

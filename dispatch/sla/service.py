@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch import clock
@@ -259,6 +260,22 @@ def mark_met(session: Session, order: WorkOrder, event_name: str, at: datetime) 
     if met:
         keep_next_due(order)
     return met
+
+
+def refresh_next_due(session: Session, org_id: int | None = None) -> None:
+    """Recompute ``next_due_at`` / ``next_warn_at`` of every open order (of ``org_id``) from the
+    milestones in one UPDATE — for loaders that insert orders and milestones in bulk, bypassing
+    the deadline engine (the migration that added the columns does the same)."""
+    running = sa.select(Milestone.due_at, Milestone.warn_at).where(
+        Milestone.order_id == WorkOrder.id, Milestone.met_at.is_(None), Milestone.due_at.is_not(None)
+    )
+    due = running.with_only_columns(sa.func.min(Milestone.due_at)).scalar_subquery()
+    warn = running.with_only_columns(sa.func.min(Milestone.warn_at)).scalar_subquery()
+    stmt = sa.update(WorkOrder).where(WorkOrder.status.not_in(FINAL))
+    stmt = stmt.values(next_due_at=due, next_warn_at=warn)
+    if org_id is not None:
+        stmt = stmt.where(WorkOrder.org_id == org_id)
+    session.execute(stmt, execution_options={"synchronize_session": False})
 
 
 def keep_next_due(order: WorkOrder) -> None:

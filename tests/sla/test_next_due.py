@@ -11,6 +11,7 @@ from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Channel, WorkOrder
 from dispatch.sla.changes import set_deadline
+from dispatch.sla.service import refresh_next_due
 from tests.factories import make_order, make_user
 from tests.sla.conftest import at
 
@@ -118,3 +119,11 @@ def test_closing_and_cancelling_clear_next_due_and_reopening_brings_it_back(db, 
     other = db.get(WorkOrder, other.id)
     _walk(db, other, ("2026-10-02T08:20", "reopen"))
     assert _stored(db, other)[0] == "02 09:00"  # its unmet deadlines run again
+
+
+def test_a_bulk_refresh_agrees_with_the_engine(db, county):
+    order = make_order(county, reported_at=at("2026-10-02T08:00"))
+    kept = _stored(db, order)
+    db.execute(sa.update(WorkOrder).values(next_due_at=None, next_warn_at=None))
+    refresh_next_due(db, county.id)
+    assert _stored(db, order) == kept

@@ -85,6 +85,9 @@ def link_if_duplicate(
     )
     if original is None:
         return None
+    if order.id is None:
+        # The timeline of both says which reference is which: number this one first.
+        session.flush()
     order.duplicate_of_id, order.duplicate_of = original.id, original
     # Nobody works on a duplicate: its deadlines are the original's, not a clock of its own that
     # would run out while the original's crew does the job.

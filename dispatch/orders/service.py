@@ -66,7 +66,11 @@ def reference_sequence(session: Session, year: int) -> str:
         if conn.scalar(sa.select(sa.func.to_regclass(name))) is None:
             last = conn.scalar(sa.select(ReferenceCounter.last).where(ReferenceCounter.year == year)) or 0
             try:
-                conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {name} START {int(last) + 1}")
+                # Owned by the column: dropped with it, and restarted by TRUNCATE … RESTART IDENTITY.
+                conn.exec_driver_sql(
+                    f"CREATE SEQUENCE IF NOT EXISTS {name} START {int(last) + 1}"
+                    " OWNED BY work_order.reference"
+                )
             except sa.exc.DBAPIError:
                 # Created by another process at the same moment: it exists, which is all we need.
                 if conn.scalar(sa.select(sa.func.to_regclass(name))) is None:

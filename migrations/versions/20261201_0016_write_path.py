@@ -54,7 +54,10 @@ def upgrade():
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         for year, last in bind.execute(sa.text("SELECT year, last FROM reference_counter")).all():
-            op.execute(f"CREATE SEQUENCE IF NOT EXISTS work_order_ref_{int(year)} START {int(last) + 1}")
+            op.execute(
+                f"CREATE SEQUENCE IF NOT EXISTS work_order_ref_{int(year)} START {int(last) + 1} "
+                "OWNED BY work_order.reference"
+            )
 
 
 def downgrade():

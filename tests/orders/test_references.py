@@ -60,7 +60,7 @@ def test_concurrent_intakes_never_share_a_reference(app, db):
         try:
             start.wait()
             for _ in range(per_thread):
-                with Session(engine) as session:
+                with app.app_context(), Session(engine) as session:
                     reference = _new(session, org.id, 2033)
                     session.commit()
                 with lock:

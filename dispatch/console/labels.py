@@ -6,6 +6,7 @@ language. A code without a label (a new event kind from another package) is show
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from dispatch.sla.service import rulebook
@@ -177,13 +178,24 @@ SKILL = {
 }
 
 
+#: Labels already translated, by (table, code, locale): a queue page shows a few hundred
+#: labels, and the catalogs do not change while the process runs.
+_TRANSLATED: dict[tuple[int, str, str], str] = {}
+
+
 def label(table: dict, code) -> str:
     """The label of ``code`` (an enum or a string) in ``table``; the code itself when unknown."""
     if code is None:
         return ""
     key = getattr(code, "value", code)
     text = table.get(key)
-    return str(text) if text is not None else str(key)
+    if text is None:
+        return str(key)
+    cache_key = (id(table), key, str(get_locale()))
+    found = _TRANSLATED.get(cache_key)
+    if found is None:
+        found = _TRANSLATED[cache_key] = str(text)
+    return found
 
 
 def type_name(code: str, locale: str) -> str:

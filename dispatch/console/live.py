@@ -5,7 +5,8 @@ Every timeline event (``signals.order_event``) wakes the streams once its transa
 - in this process, directly (an after-commit hook sets ``FEED``) — the embedded ``dispatch serve``
   mode sees its own changes at once;
 - from other processes on PostgreSQL, by ``NOTIFY dispatch_console`` sent inside the transaction
-  (delivered on commit only) and a listener thread per web process that ``LISTEN``s;
+  (delivered on commit only; once per transaction, however many events it writes) and a
+  listener thread per web process that ``LISTEN``s;
 - on SQLite, from other processes (``dispatch worker``), by a light poll of the event table.
 
 A wake-up carries nothing: each stream then reads the events after the last one it sent, of its
@@ -67,9 +68,11 @@ def _on_order_event(order: WorkOrder, event: Event, **_kw) -> None:
     session = object_session(order)
     if session is None:
         return
+    if session.info.get("console_wake"):
+        return  # this transaction already wakes the streams once, which is all a wake-up does
     session.info["console_wake"] = True
     if session.get_bind().dialect.name == "postgresql":
-        payload = json.dumps({"org": order.org_id, "event": event.id})
+        payload = json.dumps({"org": order.org_id})
         session.execute(
             sa.text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
         )

@@ -20,7 +20,6 @@ from dispatch import clock
 from dispatch.assign.models import Technician
 from dispatch.console.holders import pending_holders
 from dispatch.console.plans import Stop, plans, route
-from dispatch.console.queue import next_deadlines
 from dispatch.errors import DomainError
 from dispatch.geo.models import Depot
 from dispatch.geo.placing import service_area
@@ -52,9 +51,11 @@ class BBox:
         return sa.and_(lat_col.between(self.south, self.north), lon_col.between(self.west, self.east))
 
 
-def _state_rank(nd: sa.Subquery, now: datetime) -> sa.ColumnElement[int]:
-    """0 no running deadline, 1 on track, 2 at risk, 3 breached — computed in the database."""
-    return sa.case((nd.c.due_at.is_(None), 0), (nd.c.due_at < now, 3), (nd.c.warn_at <= now, 2), else_=1)
+def _state_rank(now: datetime) -> sa.ColumnElement[int]:
+    """0 no running deadline, 1 on track, 2 at risk, 3 breached — computed in the database from
+    the order's next due and warning times (kept on the order by the deadline engine)."""
+    due, warn = WorkOrder.next_due_at, WorkOrder.next_warn_at
+    return sa.case((due.is_(None), 0), (due < now, 3), (warn <= now, 2), else_=1)
 
 
 STATES = ("none", "on_track", "at_risk", "breached")
@@ -75,7 +76,6 @@ def orders_in(session: Session, org_id: int, bbox: BBox, now: datetime | None = 
     Deadline states and grid cells are computed by the database, so a crowded view sends back
     a few hundred aggregated rows rather than every order."""
     now = now or clock.now()
-    nd = next_deadlines(org_id)
     total = session.scalar(_in_view(sa.select(sa.func.count(WorkOrder.id)), org_id, bbox)) or 0
     if total <= MAX_POINTS:
         rows = session.execute(
@@ -89,9 +89,9 @@ def orders_in(session: Session, org_id: int, bbox: BBox, now: datetime | None = 
                     WorkOrder.lon,
                     WorkOrder.status,
                     WorkOrder.type_code,
-                    nd.c.due_at,
-                    _state_rank(nd, now).label("rank"),
-                ).outerjoin(nd, nd.c.order_id == WorkOrder.id),
+                    WorkOrder.next_due_at.label("due_at"),
+                    _state_rank(now).label("rank"),
+                ),
                 org_id,
                 bbox,
             )
@@ -134,7 +134,8 @@ def _cell(offset: sa.ColumnElement[float], size: float, dialect: str) -> sa.Colu
 
 
 def _grid(session: Session, org_id: int, bbox: BBox, now: datetime) -> list[dict]:
-    nd = next_deadlines(org_id)
+    """One row per grid cell, read from the covering index (org_id, lat, lon, status,
+    next_due_at, next_warn_at) alone: no milestone is visited."""
     dialect = session.get_bind().dialect.name
     width = max(bbox.east - bbox.west, 1e-9) / GRID
     height = max(bbox.north - bbox.south, 1e-9) / GRID
@@ -144,8 +145,8 @@ def _grid(session: Session, org_id: int, bbox: BBox, now: datetime) -> list[dict
             WorkOrder.lon,
             _cell(WorkOrder.lon - bbox.west, width, dialect).label("cx"),
             _cell(WorkOrder.lat - bbox.south, height, dialect).label("cy"),
-            _state_rank(nd, now).label("rank"),
-        ).outerjoin(nd, nd.c.order_id == WorkOrder.id),
+            _state_rank(now).label("rank"),
+        ),
         org_id,
         bbox,
     ).subquery()

@@ -1,9 +1,10 @@
 """The dispatcher's queue: open orders sorted by their next due milestone, filtered and searched.
 
 A page costs five queries whatever the number of open orders: the count, the page's order ids
-sorted by their next due time in the database, those orders with their assignees, their next
-milestones (name, due and warning times), and the offers still waiting for an answer (who holds
-an offered job, since when and until when).
+sorted by their next due time (``WorkOrder.next_due_at``, kept by the deadline engine and
+indexed with the organisation), those orders with their assignees, the names of their next
+milestones, and the offers still waiting for an answer (who holds an offered job, since when and
+until when).
 """
 
 from __future__ import annotations
@@ -69,28 +70,11 @@ class QueueRow:
         return "on_track"
 
 
-def next_deadlines(org_id: int) -> sa.Subquery:
-    """Per open order of ``org_id``: the earliest due and warning times of its running, unmet
-    milestones (``order_id``, ``due_at``, ``warn_at``). One grouped pass over the covering index
-    (order_id, met_at, due_at, warn_at), joined to the orders — no per-order probing."""
-    open_orders = sa.select(WorkOrder.id).where(WorkOrder.org_id == org_id, WorkOrder.status.not_in(FINAL))
-    return (
-        sa.select(
-            Milestone.order_id,
-            sa.func.min(Milestone.due_at).label("due_at"),
-            sa.func.min(Milestone.warn_at).label("warn_at"),
-        )
-        .where(Milestone.order_id.in_(open_orders), Milestone.met_at.is_(None), Milestone.due_at.is_not(None))
-        .group_by(Milestone.order_id)
-        .subquery("next_deadline")
-    )
-
-
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def _filtered(query: sa.Select, org_id: int, flt: QueueFilter, now: datetime, nd: sa.Subquery) -> sa.Select:
+def _filtered(query: sa.Select, org_id: int, flt: QueueFilter, now: datetime) -> sa.Select:
     query = query.where(WorkOrder.org_id == org_id, WorkOrder.status.not_in(FINAL))
     if flt.statuses:
         query = query.where(WorkOrder.status.in_(flt.statuses))
@@ -104,21 +88,19 @@ def _filtered(query: sa.Select, org_id: int, flt: QueueFilter, now: datetime, nd
         query = query.where(WorkOrder.assignee_id == flt.technician_id)
     if flt.at_risk_only:
         # At risk or breached: some running milestone is past its warning time.
-        query = query.where(nd.c.warn_at <= now)
+        query = query.where(WorkOrder.next_warn_at <= now)
     if flt.search:
         query = query.where(_search_clause(flt.search))
     return query
 
 
 def queue_query(org_id: int, flt: QueueFilter, now: datetime | None = None) -> sa.Select:
-    """Order ids with their next due time, soonest first; orders with no running clock last,
-    ties by report time. Only ids are sorted (SQLite's sorter then carries three columns, not
-    the whole order)."""
+    """Order ids soonest due first (``WorkOrder.next_due_at``, kept by the deadline engine);
+    orders with no running clock last, ties by report time — the order of the index
+    (org_id, next_due_at, reported_at, id)."""
     now = now or clock.now()
-    nd = next_deadlines(org_id)
-    query = sa.select(WorkOrder.id).outerjoin(nd, nd.c.order_id == WorkOrder.id)
-    query = _filtered(query, org_id, flt, now, nd)
-    return query.order_by(nd.c.due_at.is_(None), nd.c.due_at, WorkOrder.reported_at, WorkOrder.id)
+    query = _filtered(sa.select(WorkOrder.id), org_id, flt, now)
+    return query.order_by(WorkOrder.next_due_at.asc().nulls_last(), WorkOrder.reported_at, WorkOrder.id)
 
 
 def _search_clause(text: str) -> sa.ColumnElement[bool]:
@@ -151,17 +133,18 @@ class QueuePage:
         return self.page < self.pages
 
 
-def _next_milestones(session: Session, order_ids: list[int]) -> dict[int, Milestone]:
-    """The unmet milestone due first of each order, for a page of orders, in one query."""
-    found: dict[int, Milestone] = {}
+def _next_names(session: Session, order_ids: list[int]) -> dict[int, str]:
+    """The name of the unmet milestone due first of each order, for a page of orders, in one
+    query (the times themselves are on the order)."""
+    found: dict[int, str] = {}
     if not order_ids:
         return found
-    for m in session.scalars(
-        sa.select(Milestone)
+    for order_id, name in session.execute(
+        sa.select(Milestone.order_id, Milestone.name)
         .where(Milestone.order_id.in_(order_ids), Milestone.met_at.is_(None), Milestone.due_at.is_not(None))
         .order_by(Milestone.order_id, Milestone.due_at, Milestone.id)
     ):
-        found.setdefault(m.order_id, m)
+        found.setdefault(order_id, name)
     return found
 
 
@@ -172,18 +155,18 @@ def _rows(session: Session, ids: list[int]) -> list[QueueRow]:
             sa.select(WorkOrder).where(WorkOrder.id.in_(ids)).options(sa.orm.joinedload(WorkOrder.assignee))
         )
     }
-    nexts = _next_milestones(session, ids)
+    names = _next_names(session, ids)
     waiting = pending_holders(session, ids)
     out = []
     for order_id in ids:
-        order, m = orders[order_id], nexts.get(order_id)
+        order = orders[order_id]
         out.append(
             QueueRow(
                 order,
                 order.assignee.name if order.assignee else None,
-                m.name if m else None,
-                m.due_at if m else None,
-                m.warn_at if m else None,
+                names.get(order_id),
+                order.next_due_at,
+                order.next_warn_at,
                 tuple(waiting.get(order_id, ())),
             )
         )
@@ -195,16 +178,7 @@ def queue_page(
 ) -> QueuePage:
     """A page of the queue in five queries whatever the number of open orders (see the module)."""
     now = clock.now()
-    nd = next_deadlines(org_id)
-    count = _filtered(
-        sa.select(sa.func.count(WorkOrder.id)).outerjoin(nd, nd.c.order_id == WorkOrder.id)
-        if flt.at_risk_only
-        else sa.select(sa.func.count(WorkOrder.id)),
-        org_id,
-        flt,
-        now,
-        nd,
-    )
+    count = _filtered(sa.select(sa.func.count(WorkOrder.id)), org_id, flt, now)
     total = session.scalar(count) or 0
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)

@@ -25,7 +25,7 @@ from dispatch.auth.models import ApiKey
 from dispatch.auth.service import check_api_key
 from dispatch.errors import DomainError
 from dispatch.extensions import csrf, db, limiter
-from dispatch.intake.models import IdempotentPost
+from dispatch.intake.models import IdempotentPost, ReportIntake
 from dispatch.intake.schemas import ErrorOut, ReportIn, ReportOut
 from dispatch.intake.service import intake_of, take_report
 from dispatch.orders.lifecycle import Actor
@@ -93,8 +93,8 @@ def _api_limit() -> str:
     return current_app.config.get("INTAKE_API_LIMIT", "120 per minute")
 
 
-def _document(order: WorkOrder) -> dict:
-    intake = intake_of(db.session, order)
+def _document(order: WorkOrder, intake: ReportIntake | None = None) -> dict:
+    intake = intake or intake_of(db.session, order)
     milestone = promised(order)
     location = None
     if order.lat is not None:
@@ -197,7 +197,7 @@ def create_report(data: dict):
         api_key_id=key.id,
         require_place=True,
     )
-    document = ReportOut().dump(_document(result.order))
+    document = ReportOut().dump(_document(result.order, result.intake))
     if idempotency_key:
         db.session.add(
             IdempotentPost(

@@ -24,7 +24,7 @@ from dispatch.intake.text import _
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import FINAL, Channel, Status, WorkOrder
-from dispatch.sla.service import apply_rules
+from dispatch.sla.service import apply_rules, keep_next_due
 from dispatch.sms import outbox
 
 _KM_PER_DEGREE = 111.2
@@ -41,11 +41,27 @@ def find_original(session: Session, order: WorkOrder, radius_m: float, window_h:
         return None
     dlat = radius_m / 1000 / _KM_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(order.lat)), 0.01)
-    candidates = session.scalars(
+    # One range probe of ix_work_order_nearby (org, type, lat, lon, reported_at). Without a
+    # flush first: the order itself is not inserted yet or excluded by id, and every other
+    # order was flushed by the intake that took it.
+    with session.no_autoflush:
+        candidates = _candidates(session, order, dlat, dlon, window_h)
+    best, best_km = None, radius_m / 1000
+    for candidate in candidates:
+        km = great_circle_km(order.lat, order.lon, candidate.lat, candidate.lon)
+        if km <= best_km:
+            best, best_km = candidate, km
+    return best
+
+
+def _candidates(session: Session, order: WorkOrder, dlat: float, dlon: float, window_h: float):
+    # An order not inserted yet has no id and cannot be among the candidates.
+    itself = [WorkOrder.id != order.id] if order.id is not None else []
+    return session.scalars(
         sa.select(WorkOrder).where(
             WorkOrder.org_id == order.org_id,
             WorkOrder.type_code == order.type_code,
-            WorkOrder.id != order.id,
+            *itself,
             WorkOrder.duplicate_of_id.is_(None),
             # Planned work (drain dredging) is not the problem a citizen reports.
             WorkOrder.channel != Channel.SCHEDULED,
@@ -55,12 +71,6 @@ def find_original(session: Session, order: WorkOrder, radius_m: float, window_h:
             WorkOrder.lon.between(order.lon - dlon, order.lon + dlon),
         )
     ).all()
-    best, best_km = None, radius_m / 1000
-    for candidate in candidates:
-        km = great_circle_km(order.lat, order.lon, candidate.lat, candidate.lon)
-        if km <= best_km:
-            best, best_km = candidate, km
-    return best
 
 
 def link_if_duplicate(
@@ -75,10 +85,14 @@ def link_if_duplicate(
     )
     if original is None:
         return None
-    order.duplicate_of_id = original.id
+    if order.id is None:
+        # The timeline of both says which reference is which: number this one first.
+        session.flush()
+    order.duplicate_of_id, order.duplicate_of = original.id, original
     # Nobody works on a duplicate: its deadlines are the original's, not a clock of its own that
     # would run out while the original's crew does the job.
     order.milestones.clear()
+    keep_next_due(order)
     lifecycle.record(session, order, "duplicate_linked", actor, data={"of": original.reference})
     lifecycle.record(session, original, "duplicate_reported", actor, data={"by": order.reference})
     return original

@@ -259,10 +259,11 @@ def post_request(fmt: str):
         api_key_id=key.id,
         require_place=True,
     )
-    commit()
+    # Read before the commit, which expires what it wrote: no reload of the row just written.
     data = [
         {"service_request_id": result.order.reference, "service_notice": result.ack_text, "account_id": None}
     ]
+    commit()
     return fmt_.respond("requests", data, fmt)
 
 

@@ -63,9 +63,12 @@ def place_order(
         order.address = place_name(order.org.code, lat, lon, customer=order.customer)
     order.zone = where.zone
     order.distance_km = where.distance_km
-    order.nearest_depot_id = (
-        session.scalar(sa.select(Depot.id).where(Depot.code == where.site.code)) if where.site else None
-    )
+    if where.site:
+        # Sites are never written by an intake: no need to flush the order before reading one.
+        with session.no_autoflush:
+            order.nearest_depot_id = session.scalar(sa.select(Depot.id).where(Depot.code == where.site.code))
+    else:
+        order.nearest_depot_id = None
     data = {"lat": lat, "lon": lon, "source": source, "precision": precision, "zone": order.zone}
     # Placed in the intake that created it: the first real plan, not a change to review.
     initial = order.status is Status.NEW

@@ -178,7 +178,11 @@ def take_report(
         address=None if free_text_address else (address or None),
         severity=severity,
         needs_supplier=needs_supplier,
+        flush=False,
     )
+    # Still pending (inserted below with its events and milestones in one flush): its
+    # organisation is given, not loaded by id.
+    order.org = org
     duplicate_of = None
     if placement is None:
         # Deadlines from the moment of the report: the strictest variant while the place is unknown.
@@ -202,6 +206,9 @@ def take_report(
             duplicate_of = duplicates.link_if_duplicate(session, order, actor, config)
         if duplicate_of is None:
             lifecycle.transition(session, order, "queue", actor)
+    # The order with its events and milestones, in one go; the acknowledgement quotes its
+    # reference (numbered by the INSERT on PostgreSQL) and the outbox row points at its id.
+    session.flush()
     intake = acknowledge(
         session,
         order,

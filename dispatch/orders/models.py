@@ -53,7 +53,9 @@ class WorkOrder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     #: Human reference, e.g. WO-2026-000123; Open311's service_request_id.
-    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    #: On PostgreSQL computed by the INSERT from the year's sequence and read back by RETURNING
+    #: (``orders.service.next_reference``), hence a server-generated value to the ORM.
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True, server_default=sa.FetchedValue())
     type_code: Mapped[str] = mapped_column(sa.String(40), index=True)
     channel: Mapped[Channel] = mapped_column(sa.Enum(Channel, native_enum=False, length=20))
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -92,6 +94,11 @@ class WorkOrder(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
     closed_at: Mapped[datetime | None]
+    #: The earliest due / warning time of its running, unmet milestones; None when no clock runs
+    #: or the order is finished. Kept by the deadline engine (``sla.service.keep_next_due``) so
+    #: the console sorts and filters the queue on an index instead of grouping milestones.
+    next_due_at: Mapped[datetime | None]
+    next_warn_at: Mapped[datetime | None]
     #: Optimistic lock: every UPDATE checks and bumps it, so a concurrent change is a conflict.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -112,6 +119,14 @@ class WorkOrder(db.Model):
     __table_args__ = (
         sa.Index("ix_work_order_org_status", "org_id", "status"),
         sa.Index("ix_work_order_job_code", "org_id", "job_code"),
+        # The console's queue: open orders of an organisation by next due time (and the same
+        # with its filters: type, zone), and the map's view box.
+        sa.Index("ix_work_order_queue", "org_id", "next_due_at", "reported_at", "id"),
+        sa.Index("ix_work_order_queue_type", "org_id", "type_code", "next_due_at"),
+        # Covering for the whole-county map grid (position, state, deadline state).
+        sa.Index("ix_work_order_map", "org_id", "lat", "lon", "status", "next_due_at", "next_warn_at"),
+        # Duplicate detection: the same type nearby lately, one range probe.
+        sa.Index("ix_work_order_nearby", "org_id", "type_code", "lat", "lon", "reported_at"),
     )
 
     @property

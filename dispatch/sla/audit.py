@@ -52,6 +52,7 @@ def record_due_change(
     if breached_at is not None:
         data["breached_at"] = iso(breached_at)
     event = lifecycle.record(session, order, "due_changed", actor, note=note, data=data)
+    session.flush()  # the review row points at the event
     change = DueChange(
         org_id=order.org_id,
         order_id=order.id,

@@ -13,6 +13,8 @@ transaction of the change, so a milestone met or moved commits or rolls back wit
   ``install_started``.
 - **Clocks**: an event a milestone waits for (``paperwork_complete``, ``documents_complete``)
   starts it.
+- **The next due time** kept on the order (``service.keep_next_due``): by every recompute and
+  milestone met, and when the order is closed, cancelled or reopened.
 - **Pauses**: ``hold`` and ``resume`` recompute the pausable due times (paused time
   does not count); the due times a resume moves are recorded like any other move.
 """
@@ -25,7 +27,7 @@ from sqlalchemy.orm import object_session
 
 from dispatch import signals
 from dispatch.orders.lifecycle import Actor
-from dispatch.orders.models import Event, WorkOrder
+from dispatch.orders.models import FINAL, Event, WorkOrder
 from dispatch.sla import service
 from dispatch.sla.rules import NoMatchingRule, UnknownType
 
@@ -59,6 +61,9 @@ def on_order_event(order: WorkOrder, event: Event, **_extra) -> None:
             log.warning("%s: no deadline rule for type %r (%s)", order.reference, order.type_code, exc)
         return
     service.mark_met(session, order, MET_BY_TRANSITION.get(event.kind, event.kind), event.at)
+    if event.to_status in FINAL or event.from_status in FINAL:
+        # Closed or cancelled: no deadline runs any more; reopened: its unmet ones run again.
+        service.keep_next_due(order)
     if event.kind in PAUSE_EVENTS:
         # Measured at the event's own time: a hold that has just begun has paused nothing yet.
         service.recompute(session, order, event.at, actor=actor, reason="paused")

@@ -10,15 +10,19 @@ moment a report is taken. Every later move of a due time is recorded (:mod:`disp
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Mapping
 from datetime import datetime
-from functools import lru_cache
+from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.orders.lifecycle import Actor
-from dispatch.orders.models import Milestone, WorkOrder
+from dispatch.orders.models import FINAL, Milestone, WorkOrder
 from dispatch.settings import CONFIG_DIR
 from dispatch.sla.audit import record_due_change
 from dispatch.sla.calendar import WorkCalendar
@@ -26,17 +30,68 @@ from dispatch.sla.models import DueChange
 from dispatch.sla.plan import Pause, PlannedMilestone, plan_milestones
 from dispatch.sla.rules import RuleBook, calendar_for, load_rulebook
 
-_installed: RuleBook | None = None
+log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=1)
-def _file_rulebook() -> RuleBook:
-    return load_rulebook(CONFIG_DIR / "sla.toml")
+class RuleFiles:
+    """The rule book and its working calendar, read once and read again when an administrator
+    edits ``sla.toml`` or ``holidays.toml``: every intake asks for them many times, so they are
+    kept in memory, and the files' modification times are looked at no more than once every
+    ``check_every_s`` seconds (each web process and worker notices an edit by itself)."""
+
+    def __init__(self, rules: Path, holidays: Path, check_every_s: float = 1.0) -> None:
+        self.rules, self.holidays, self.check_every_s = rules, holidays, check_every_s
+        self._stamp: tuple[int, int] | None = None
+        self._checked = float("-inf")
+        self._book: RuleBook | None = None
+        self._calendar: WorkCalendar | None = None
+        self._lock = threading.Lock()
+
+    def _mtime(self, path: Path) -> int:
+        try:
+            return path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
+    def _fresh(self) -> None:
+        now = time.monotonic()
+        if self._book is not None and now - self._checked < self.check_every_s:
+            return
+        with self._lock:
+            stamp = (self._mtime(self.rules), self._mtime(self.holidays))
+            if self._book is None or stamp != self._stamp:
+                try:
+                    book = load_rulebook(self.rules)
+                    calendar = calendar_for(book, self.holidays)
+                except Exception:
+                    if self._book is None:
+                        raise
+                    # A half-saved or wrong edit: keep the rules in force until it is fixed.
+                    log.exception("%s or %s unreadable; the previous rules stay", self.rules, self.holidays)
+                else:
+                    self._book, self._calendar = book, calendar
+                self._stamp = stamp
+            self._checked = now
+
+    def rulebook(self) -> RuleBook:
+        self._fresh()
+        return self._book
+
+    def calendar(self) -> WorkCalendar:
+        self._fresh()
+        return self._calendar
+
+
+RULES = RuleFiles(CONFIG_DIR / "sla.toml", CONFIG_DIR / "holidays.toml")
+
+
+_installed: tuple[RuleBook, WorkCalendar] | None = None
 
 
 def rulebook() -> RuleBook:
-    """config/sla.toml, or the rule book a process installed with ``use_rulebook``."""
-    return _installed or _file_rulebook()
+    """The deadline rules of config/sla.toml (re-read after an edit, see :class:`RuleFiles`), or
+    the rule book a process installed with ``use_rulebook``."""
+    return _installed[0] if _installed else RULES.rulebook()
 
 
 def use_rulebook(book: RuleBook | None) -> None:
@@ -44,13 +99,11 @@ def use_rulebook(book: RuleBook | None) -> None:
     process that runs one organisation configured from elsewhere, as ``dispatch bench quality``
     does with a scenario's report types."""
     global _installed
-    _installed = book
-    work_calendar.cache_clear()
+    _installed = (book, calendar_for(book, CONFIG_DIR / "holidays.toml")) if book else None
 
 
-@lru_cache(maxsize=1)
 def work_calendar() -> WorkCalendar:
-    return calendar_for(rulebook(), CONFIG_DIR / "holidays.toml")
+    return _installed[1] if _installed else RULES.calendar()
 
 
 def clock_events(order: WorkOrder) -> dict[str, datetime]:
@@ -146,6 +199,7 @@ def recompute(
     if order.duplicate_of_id is not None:
         # A report linked to the one being worked on has no clock of its own: the original's
         # deadlines are the ones kept (and promised to its reporter).
+        keep_next_due(order)
         return []
     now = now or clock.now()
     rule_id, plans = plan_for(order, now, overrides)
@@ -181,7 +235,9 @@ def recompute(
             if milestone.due_at is not None and not first:
                 moves.append((name, milestone.due_at, None, milestone.breached_at))
             order.milestones.remove(milestone)
-    session.flush()
+    keep_next_due(order)
+    # No flush: the milestones go in with the rest of the change (a due time moved flushes
+    # for its review row, below).
     who = actor or Actor.system()
     return [
         record_due_change(
@@ -206,16 +262,53 @@ def met_by(milestone: Milestone) -> str | None:
 def mark_met(session: Session, order: WorkOrder, event_name: str, at: datetime) -> list[Milestone]:
     """Record that ``event_name`` (on_site, work_done, customer_replied, …) happened at ``at``:
     every open milestone it meets is met then. Met after its due time, a milestone is breached
-    (``breached_at`` = its due time, unless a breach was already recorded). Flushes when it
-    changes anything; returns the milestones met."""
+    (``breached_at`` = its due time, unless a breach was already recorded). Returns the
+    milestones met (written with the caller's next flush)."""
     met = [m for m in order.milestones if m.met_at is None and met_by(m) == event_name]
     for milestone in met:
         milestone.met_at = at
         if milestone.due_at is not None and at > milestone.due_at and milestone.breached_at is None:
             milestone.breached_at = milestone.due_at
     if met:
-        session.flush()
+        keep_next_due(order)
     return met
+
+
+def refresh_next_due(session: Session, org_id: int | None = None) -> None:
+    """Recompute ``next_due_at`` / ``next_warn_at`` of every open order (of ``org_id``) from the
+    milestones in one UPDATE — for loaders that insert orders and milestones in bulk, bypassing
+    the deadline engine (the migration that added the columns does the same)."""
+    running = sa.select(Milestone.due_at, Milestone.warn_at).where(
+        Milestone.order_id == WorkOrder.id, Milestone.met_at.is_(None), Milestone.due_at.is_not(None)
+    )
+    due = running.with_only_columns(sa.func.min(Milestone.due_at)).scalar_subquery()
+    warn = running.with_only_columns(sa.func.min(Milestone.warn_at)).scalar_subquery()
+    stmt = sa.update(WorkOrder).where(WorkOrder.status.not_in(FINAL))
+    stmt = stmt.values(next_due_at=due, next_warn_at=warn)
+    if org_id is not None:
+        stmt = stmt.where(WorkOrder.org_id == org_id)
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def keep_next_due(order: WorkOrder) -> None:
+    """Keep ``order.next_due_at`` / ``next_warn_at`` — the earliest due and warning times of its
+    running, unmet milestones, None once the order is finished — in step with its milestones.
+
+    The one place these columns are written: the deadline engine calls it whenever it changes
+    milestones (recompute, met, pauses, a hand-set deadline) and whenever an order is closed,
+    cancelled or reopened. The console's queue and map sort and filter on them (indexed) instead
+    of grouping the milestone table at every page."""
+    due = warn = None
+    if order.status not in FINAL:
+        for m in order.milestones:
+            if m.met_at is None and m.due_at is not None:
+                due = m.due_at if due is None or m.due_at < due else due
+                if m.warn_at is not None:
+                    warn = m.warn_at if warn is None or m.warn_at < warn else warn
+    if order.next_due_at != due:
+        order.next_due_at = due
+    if order.next_warn_at != warn:
+        order.next_warn_at = warn
 
 
 def promised(order: WorkOrder) -> Milestone | None:

@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0013"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,133 @@
+"""The KPIs read copies of each order's state kept on its milestones and service reports: after
+an order is held, resumed, cancelled, reopened, marked a duplicate and unlinked, they still equal
+the reference — the same definitions computed by joining every milestone and rating to its order."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from dispatch.extensions import db
+from dispatch.kpi.measures import Period, measure
+from dispatch.kpi.targets import targets
+from dispatch.orders import lifecycle
+from dispatch.orders.lifecycle import Actor
+from dispatch.orders.models import Milestone, Status, WorkOrder
+from dispatch.reports.models import ReportState, ServiceReport
+from tests.factories import make_org
+from tests.kpi.helpers import at, milestone, november, order, rated
+
+NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
+ALL_YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
+NOW = at("2026-12-01T12:00")
+
+
+def _counted(order=WorkOrder):
+    return sa.and_(order.status != Status.CANCELLED, order.duplicate_of_id.is_(None))
+
+
+def reference(org_id: int, period: Period, now) -> dict:
+    """Timeliness and satisfaction as (numerator, denominator) by the join with work_order."""
+    until = min(period.end, now)
+    met = sa.and_(Milestone.met_at.is_not(None), Milestone.met_at <= Milestone.due_at)
+    paused = sa.and_(WorkOrder.status == Status.ON_HOLD, Milestone.pausable, Milestone.met_at.is_(None))
+    timeliness = (
+        sa.select(sa.func.count().filter(met), sa.func.count())
+        .select_from(Milestone)
+        .join(WorkOrder, WorkOrder.id == Milestone.order_id)
+        .where(
+            WorkOrder.org_id == org_id,
+            Milestone.due_at >= period.start,
+            Milestone.due_at < until,
+            _counted(),
+            sa.not_(paused),
+        )
+    )
+    satisfaction = (
+        sa.select(sa.func.count().filter(ServiceReport.rating >= 4), sa.func.count())
+        .select_from(ServiceReport)
+        .join(WorkOrder, WorkOrder.id == ServiceReport.work_order_id)
+        .where(
+            ServiceReport.organisation_id == org_id,
+            ServiceReport.rating.is_not(None),
+            ServiceReport.state != ReportState.VOID,
+            ServiceReport.rated_at >= period.start,
+            ServiceReport.rated_at < period.end,
+            _counted(),
+        )
+    )
+    return {
+        "timeliness": tuple(db.session.execute(timeliness).one()),
+        "satisfaction": tuple(db.session.execute(satisfaction).one()),
+    }
+
+
+def figures(org_id: int, period: Period, now) -> dict:
+    result = measure(db.session, org_id, period, targets(db.session, org_id), now=now)
+    return {k: (result[k]["numerator"], result[k]["denominator"]) for k in ("timeliness", "satisfaction")}
+
+
+def assert_as_the_reference(org_id: int) -> dict:
+    db.session.flush()
+    for period, now in ((NOVEMBER, NOW), (ALL_YEAR, NOW), (NOVEMBER, at("2026-11-25T09:30"))):
+        assert figures(org_id, period, now) == reference(org_id, period, now)
+    return figures(org_id, NOVEMBER, NOW)
+
+
+def working_order(org, closed=None):
+    """An order being worked on in November: a pausable resolve unmet, an arrival met in time,
+    a rating of 5."""
+    wo = order(org, status=Status.QUEUED)
+    milestone(wo, "arrive", "2026-11-20T10:00", met="2026-11-20T09:00")
+    milestone(wo, "resolve", "2026-11-21T10:00", pausable=True)
+    rated(wo, 5, "2026-11-22T10:00")
+    return wo
+
+
+def test_hold_resume_cancel_and_reopen_keep_the_kpis_equal_to_the_reference(app):
+    org = make_org("xinye")
+    november(org)
+    before = assert_as_the_reference(org.id)
+    assert before == {"timeliness": (3, 6), "satisfaction": (2, 3)}
+    wo = working_order(org)
+    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+
+    lifecycle.transition(db.session, wo, "hold", Actor.system())
+    # On hold now: its unmet pausable resolve waits; the met arrival and the rating still count.
+    assert assert_as_the_reference(org.id) == {"timeliness": (4, 7), "satisfaction": (3, 4)}
+    lifecycle.transition(db.session, wo, "resume", Actor.system())
+    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+    lifecycle.transition(db.session, wo, "hold", Actor.system())
+    lifecycle.transition(db.session, wo, "cancel", Actor.system())
+    assert assert_as_the_reference(org.id) == before
+    lifecycle.transition(db.session, wo, "reopen", Actor.system())
+    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+    db.session.commit()
+    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+
+
+def test_a_duplicate_and_its_unlinking_keep_the_kpis_equal_to_the_reference(app):
+    org = make_org("xinye")
+    november(org)
+    first = working_order(org)
+    again = working_order(org)
+    assert assert_as_the_reference(org.id) == {"timeliness": (5, 10), "satisfaction": (4, 5)}
+    again.duplicate_of_id = first.id
+    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+    again.duplicate_of_id = None
+    assert assert_as_the_reference(org.id) == {"timeliness": (5, 10), "satisfaction": (4, 5)}
+
+
+def test_rows_added_later_take_the_state_of_their_order(app):
+    org = make_org("xinye")
+    november(org)
+    cancelled = order(org, status=Status.CANCELLED, closed="2026-11-12T10:00")
+    held = order(org, status=Status.ON_HOLD)
+    db.session.add(Milestone(order_id=cancelled.id, name="reply", due_at=at("2026-11-12T09:00")))
+    milestone(held, "reply", "2026-11-12T09:00", pausable=True)
+    milestone(held, "arrive", "2026-11-12T10:00", met="2026-11-12T11:00", pausable=True)
+    rated(cancelled, 5, "2026-11-13T10:00")
+    rated(held, 1, "2026-11-13T10:00")
+    # Only the held order's late arrival (met, so not waiting) and its rating of 1 count.
+    assert assert_as_the_reference(org.id) == {"timeliness": (3, 7), "satisfaction": (2, 4)}

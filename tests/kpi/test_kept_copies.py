@@ -131,3 +131,41 @@ def test_rows_added_later_take_the_state_of_their_order(app):
     rated(held, 1, "2026-11-13T10:00")
     # Only the held order's late arrival (met, so not waiting) and its rating of 1 count.
     assert assert_as_the_reference(org.id) == {"timeliness": (3, 7), "satisfaction": (2, 4)}
+
+
+def test_the_migration_back_fills_the_copies_from_the_orders(app):
+    from flask_migrate import downgrade, upgrade
+
+    org = make_org("xinye")
+    november(org)
+    lifecycle.transition(db.session, working_order(org), "hold", Actor.system())
+    db.session.commit()
+    kept = {
+        "milestones": db.session.execute(
+            sa.select(Milestone.id, Milestone.org_id, Milestone.counted, Milestone.order_held).order_by(
+                Milestone.id
+            )
+        ).all(),
+        "reports": db.session.execute(
+            sa.select(ServiceReport.id, ServiceReport.counted).order_by(ServiceReport.id)
+        ).all(),
+    }
+    expected = figures(org.id, NOVEMBER, NOW)
+    db.session.close()
+    try:
+        downgrade(revision="0018")  # drops the copies; the orders stay
+        upgrade(revision="0020")  # adds them again, filled from the orders
+    finally:
+        upgrade()
+    assert {
+        "milestones": db.session.execute(
+            sa.select(Milestone.id, Milestone.org_id, Milestone.counted, Milestone.order_held).order_by(
+                Milestone.id
+            )
+        ).all(),
+        "reports": db.session.execute(
+            sa.select(ServiceReport.id, ServiceReport.counted).order_by(ServiceReport.id)
+        ).all(),
+    } == kept
+    assert figures(org.id, NOVEMBER, NOW) == expected == reference(org.id, NOVEMBER, NOW)
+    assert any(not c for _, _, c, _ in kept["milestones"]) and any(h for *_, h in kept["milestones"])

@@ -138,6 +138,9 @@ def fill(session, org_id: int, count: int, rng: np.random.Generator, today: date
                 upheld=upheld,
                 classification=Classification.SERVICE_CONDUCT if upheld else Classification.PRODUCT_QUALITY,
                 created_at=received,
+                # The KPI copies (dispatch/kpi/counted.py) written as the session listener would.
+                received_at=received,
+                counted=True,
             )
         )
     if rows:

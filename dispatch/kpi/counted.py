@@ -5,13 +5,14 @@ depends on its order: cancelled orders and duplicates are left out, and so are t
 pausable milestones of an order on hold now. Reading that from ``work_order`` means joining
 every milestone or rating of the period to its order; instead each milestone carries its
 order's organisation (``org_id``), whether the order counts (``counted``) and whether it is on
-hold now (``order_held``), and each service report whether its order counts (``counted``), so
-each KPI is one index range scan (see README, "KPIs").
+hold now (``order_held``), each service report whether its order counts (``counted``), and each
+complaint when its complaint order was received (``received_at``) and whether it counts, so each
+KPI is one index range scan (see README, "KPIs").
 
 A session listener keeps the copies right in the same flush as the change: when an order's
 status or ``duplicate_of_id`` changes — a transition of ``dispatch/orders/lifecycle.py``
-(cancel, hold, resume, reopen), a duplicate linked or unlinked — and when a milestone or a
-service report is added. Bulk inserts that bypass the ORM (the benchmarks) write the copies
+(cancel, hold, resume, reopen), a duplicate linked or unlinked — and when a milestone, a
+service report or a complaint is added. Bulk inserts that bypass the ORM (the benchmarks) write the copies
 themselves.
 """
 
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from dispatch.complaints.models import Complaint
 from dispatch.orders.models import Milestone, Status, WorkOrder
 from dispatch.reports.models import ServiceReport
 
@@ -63,6 +65,10 @@ def keep_copies(session: Session, flush_context, instances) -> None:
             order = _order_of(session, row, "order", "work_order_id")
             if order is not None:
                 row.counted = counts(order)
+        elif isinstance(row, Complaint) and row in session.new:
+            order = _order_of(session, row, "order", "work_order_id")
+            if order is not None:
+                row.received_at, row.counted = order.reported_at, counts(order)
     for order in changed:
         for milestone in order.milestones:
             _copy_to_milestone(milestone, order)
@@ -74,3 +80,7 @@ def keep_copies(session: Session, flush_context, instances) -> None:
                 )
             ):
                 report.counted = flag
+            for complaint in session.scalars(
+                sa.select(Complaint).where(Complaint.work_order_id == order.id, Complaint.counted != flag)
+            ):
+                complaint.counted = flag

@@ -54,10 +54,6 @@ class Period:
         return clock.aware(datetime.combine(self.last + timedelta(days=1), time()))
 
 
-def _counted_order(order=WorkOrder):
-    return sa.and_(order.status != Status.CANCELLED, order.duplicate_of_id.is_(None))
-
-
 def timeliness_rows(org_id: int, period: Period, now: datetime):
     """(order, milestone, met) for every milestone the KPI counts. The order's organisation and
     state are read from the copies on the milestone (dispatch/kpi/counted.py), so this is one
@@ -105,19 +101,18 @@ def completed_rows(org_id: int, period: Period):
 
 def at_fault_rows(org_id: int, period: Period):
     """The complaint rate's numerator: upheld service-conduct complaints received in the period.
-    ``order_id`` is the order complained about (grouping), ``complaint_order_id`` the complaint."""
-    received = sa.orm.aliased(WorkOrder)
-    return (
-        sa.select(Complaint.concerns_order_id.label("order_id"), received.id.label("complaint_order_id"))
-        .join(received, received.id == Complaint.work_order_id)
-        .where(
-            Complaint.org_id == org_id,
-            Complaint.upheld.is_(True),
-            Complaint.classification == Classification.SERVICE_CONDUCT,
-            received.reported_at >= period.start,
-            received.reported_at < period.end,
-            _counted_order(received),
-        )
+    ``order_id`` is the order complained about (grouping), ``complaint_order_id`` the complaint.
+    When the complaint order was received and whether it counts are read from the copies on the
+    complaint (dispatch/kpi/counted.py): one range scan of ``ix_complaint_kpi``."""
+    return sa.select(
+        Complaint.concerns_order_id.label("order_id"), Complaint.work_order_id.label("complaint_order_id")
+    ).where(
+        Complaint.org_id == org_id,
+        Complaint.received_at >= period.start,
+        Complaint.received_at < period.end,
+        Complaint.counted,
+        Complaint.upheld.is_(True),
+        Complaint.classification == Classification.SERVICE_CONDUCT,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from dispatch.complaints.models import Classification, Complaint
 from dispatch.extensions import db
 from dispatch.kpi.measures import Period, measure
 from dispatch.kpi.targets import targets
@@ -16,7 +17,7 @@ from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Milestone, Status, WorkOrder
 from dispatch.reports.models import ReportState, ServiceReport
 from tests.factories import make_org
-from tests.kpi.helpers import at, milestone, november, order, rated
+from tests.kpi.helpers import SERVICE, at, complaint, milestone, november, order, rated
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
 ALL_YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
@@ -57,15 +58,31 @@ def reference(org_id: int, period: Period, now) -> dict:
             _counted(),
         )
     )
+    received = sa.orm.aliased(WorkOrder)
+    at_fault = (
+        sa.select(sa.func.count())
+        .select_from(Complaint)
+        .join(received, received.id == Complaint.work_order_id)
+        .where(
+            Complaint.org_id == org_id,
+            Complaint.upheld.is_(True),
+            Complaint.classification == Classification.SERVICE_CONDUCT,
+            received.reported_at >= period.start,
+            received.reported_at < period.end,
+            _counted(received),
+        )
+    )
     return {
         "timeliness": tuple(db.session.execute(timeliness).one()),
         "satisfaction": tuple(db.session.execute(satisfaction).one()),
+        "complaints_at_fault": db.session.scalar(at_fault),
     }
 
 
 def figures(org_id: int, period: Period, now) -> dict:
     result = measure(db.session, org_id, period, targets(db.session, org_id), now=now)
-    return {k: (result[k]["numerator"], result[k]["denominator"]) for k in ("timeliness", "satisfaction")}
+    out = {k: (result[k]["numerator"], result[k]["denominator"]) for k in ("timeliness", "satisfaction")}
+    return {**out, "complaints_at_fault": result["complaint_rate"]["numerator"]}
 
 
 def assert_as_the_reference(org_id: int) -> dict:
@@ -89,22 +106,42 @@ def test_hold_resume_cancel_and_reopen_keep_the_kpis_equal_to_the_reference(app)
     org = make_org("xinye")
     november(org)
     before = assert_as_the_reference(org.id)
-    assert before == {"timeliness": (3, 6), "satisfaction": (2, 3)}
+    assert before == {"timeliness": (3, 6), "satisfaction": (2, 3), "complaints_at_fault": 1}
     wo = working_order(org)
-    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+    assert assert_as_the_reference(org.id) == {
+        "timeliness": (4, 8),
+        "satisfaction": (3, 4),
+        "complaints_at_fault": 1,
+    }
 
     lifecycle.transition(db.session, wo, "hold", Actor.system())
     # On hold now: its unmet pausable resolve waits; the met arrival and the rating still count.
-    assert assert_as_the_reference(org.id) == {"timeliness": (4, 7), "satisfaction": (3, 4)}
+    assert assert_as_the_reference(org.id) == {
+        "timeliness": (4, 7),
+        "satisfaction": (3, 4),
+        "complaints_at_fault": 1,
+    }
     lifecycle.transition(db.session, wo, "resume", Actor.system())
-    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+    assert assert_as_the_reference(org.id) == {
+        "timeliness": (4, 8),
+        "satisfaction": (3, 4),
+        "complaints_at_fault": 1,
+    }
     lifecycle.transition(db.session, wo, "hold", Actor.system())
     lifecycle.transition(db.session, wo, "cancel", Actor.system())
     assert assert_as_the_reference(org.id) == before
     lifecycle.transition(db.session, wo, "reopen", Actor.system())
-    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+    assert assert_as_the_reference(org.id) == {
+        "timeliness": (4, 8),
+        "satisfaction": (3, 4),
+        "complaints_at_fault": 1,
+    }
     db.session.commit()
-    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+    assert assert_as_the_reference(org.id) == {
+        "timeliness": (4, 8),
+        "satisfaction": (3, 4),
+        "complaints_at_fault": 1,
+    }
 
 
 def test_a_duplicate_and_its_unlinking_keep_the_kpis_equal_to_the_reference(app):
@@ -112,11 +149,23 @@ def test_a_duplicate_and_its_unlinking_keep_the_kpis_equal_to_the_reference(app)
     november(org)
     first = working_order(org)
     again = working_order(org)
-    assert assert_as_the_reference(org.id) == {"timeliness": (5, 10), "satisfaction": (4, 5)}
+    assert assert_as_the_reference(org.id) == {
+        "timeliness": (5, 10),
+        "satisfaction": (4, 5),
+        "complaints_at_fault": 1,
+    }
     again.duplicate_of_id = first.id
-    assert assert_as_the_reference(org.id) == {"timeliness": (4, 8), "satisfaction": (3, 4)}
+    assert assert_as_the_reference(org.id) == {
+        "timeliness": (4, 8),
+        "satisfaction": (3, 4),
+        "complaints_at_fault": 1,
+    }
     again.duplicate_of_id = None
-    assert assert_as_the_reference(org.id) == {"timeliness": (5, 10), "satisfaction": (4, 5)}
+    assert assert_as_the_reference(org.id) == {
+        "timeliness": (5, 10),
+        "satisfaction": (4, 5),
+        "complaints_at_fault": 1,
+    }
 
 
 def test_rows_added_later_take_the_state_of_their_order(app):
@@ -130,7 +179,11 @@ def test_rows_added_later_take_the_state_of_their_order(app):
     rated(cancelled, 5, "2026-11-13T10:00")
     rated(held, 1, "2026-11-13T10:00")
     # Only the held order's late arrival (met, so not waiting) and its rating of 1 count.
-    assert assert_as_the_reference(org.id) == {"timeliness": (3, 7), "satisfaction": (2, 4)}
+    assert assert_as_the_reference(org.id) == {
+        "timeliness": (3, 7),
+        "satisfaction": (2, 4),
+        "complaints_at_fault": 1,
+    }
 
 
 def test_the_migration_back_fills_the_copies_from_the_orders(app):
@@ -149,6 +202,9 @@ def test_the_migration_back_fills_the_copies_from_the_orders(app):
         "reports": db.session.execute(
             sa.select(ServiceReport.id, ServiceReport.counted).order_by(ServiceReport.id)
         ).all(),
+        "complaints": db.session.execute(
+            sa.select(Complaint.id, Complaint.received_at, Complaint.counted).order_by(Complaint.id)
+        ).all(),
     }
     expected = figures(org.id, NOVEMBER, NOW)
     db.session.close()
@@ -166,6 +222,23 @@ def test_the_migration_back_fills_the_copies_from_the_orders(app):
         "reports": db.session.execute(
             sa.select(ServiceReport.id, ServiceReport.counted).order_by(ServiceReport.id)
         ).all(),
+        "complaints": db.session.execute(
+            sa.select(Complaint.id, Complaint.received_at, Complaint.counted).order_by(Complaint.id)
+        ).all(),
     } == kept
     assert figures(org.id, NOVEMBER, NOW) == expected == reference(org.id, NOVEMBER, NOW)
     assert any(not c for _, _, c, _ in kept["milestones"]) and any(h for *_, h in kept["milestones"])
+
+
+def test_a_cancelled_or_duplicate_complaint_leaves_the_complaint_rate_as_the_reference(app):
+    org = make_org("xinye")
+    november(org)
+    about = order(org, closed="2026-11-18T10:00")
+    received = complaint(org, about, "2026-11-19T09:00", True, SERVICE, status=Status.QUEUED)
+    assert assert_as_the_reference(org.id)["complaints_at_fault"] == 2
+    lifecycle.transition(db.session, received, "cancel", Actor.system())
+    assert assert_as_the_reference(org.id)["complaints_at_fault"] == 1
+    lifecycle.transition(db.session, received, "reopen", Actor.system())
+    assert assert_as_the_reference(org.id)["complaints_at_fault"] == 2
+    received.duplicate_of_id = about.id
+    assert assert_as_the_reference(org.id)["complaints_at_fault"] == 1

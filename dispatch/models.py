@@ -12,6 +12,7 @@ from dispatch.complaints.models import Complaint, StaffWarning  # noqa: F401
 from dispatch.geo.models import Customer, Depot  # noqa: F401
 from dispatch.heartbeat import WorkerHeartbeat  # noqa: F401
 from dispatch.intake.models import CallLog, IdempotentPost, ReportIntake, ScheduledWork  # noqa: F401
+from dispatch.kpi import counted  # noqa: F401  (the KPI copies, kept right on every flush)
 from dispatch.kpi.models import KpiTarget  # noqa: F401
 from dispatch.orders.commit_order import EventClock  # noqa: F401
 from dispatch.orders.models import Event, Milestone, ReferenceCounter, WorkOrder  # noqa: F401

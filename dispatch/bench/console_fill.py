@@ -80,6 +80,8 @@ def fill(session, org_id: int, orders: int, technicians: int, rng: random.Random
             milestones.append(
                 dict(
                     order_id=order_id,
+                    # The KPI copy (dispatch/kpi/counted.py); these orders count and none is held.
+                    org_id=org_id,
                     name=name,
                     due_at=due,
                     warn_at=due - timedelta(hours=hours * 0.2),

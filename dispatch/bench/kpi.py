@@ -71,9 +71,17 @@ def fill(session, org_id: int, count: int, rng: np.random.Generator, today: date
             )
             due = reported + timedelta(hours=2)
             met = due + timedelta(minutes=30) if late[i] else due - timedelta(minutes=30)
-            milestones.append(dict(order_id=oid, name="arrive", due_at=due, met_at=met))
+            # The KPI copies (dispatch/kpi/counted.py) written as the session listener would.
+            copies = dict(org_id=org_id, counted=True, order_held=False)
+            milestones.append(dict(order_id=oid, name="arrive", due_at=due, met_at=met, **copies))
             milestones.append(
-                dict(order_id=oid, name="resolve", due_at=reported + timedelta(hours=48), met_at=closed)
+                dict(
+                    order_id=oid,
+                    name="resolve",
+                    due_at=reported + timedelta(hours=48),
+                    met_at=closed,
+                    **copies,
+                )
             )
             if rated[i]:
                 reports.append(
@@ -87,6 +95,7 @@ def fill(session, org_id: int, count: int, rng: np.random.Generator, today: date
                         survey_state=SurveyState.ANSWERED,
                         rating=int(ratings[i]),
                         rated_at=closed + timedelta(hours=2),
+                        counted=True,
                         created_at=closed,
                         updated_at=closed,
                     )
@@ -129,6 +138,9 @@ def fill(session, org_id: int, count: int, rng: np.random.Generator, today: date
                 upheld=upheld,
                 classification=Classification.SERVICE_CONDUCT if upheld else Classification.PRODUCT_QUALITY,
                 created_at=received,
+                # The KPI copies (dispatch/kpi/counted.py) written as the session listener would.
+                received_at=received,
+                counted=True,
             )
         )
     if rows:

@@ -52,12 +52,22 @@ class Complaint(db.Model):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Copies for the complaint rate, kept right on every flush by dispatch/kpi/counted.py:
+    #: when the complaint order was received (its ``reported_at``);
+    received_at: Mapped[datetime | None]
+    #: the complaint order is neither cancelled nor a duplicate.
+    counted: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     order = relationship("WorkOrder", foreign_keys=[work_order_id])
     concerns = relationship("WorkOrder", foreign_keys=[concerns_order_id])
     technician = relationship("Technician")
     user = relationship("User", foreign_keys=[user_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        # The complaint rate's numerator: one index range scan over the receiving times.
+        sa.Index("ix_complaint_kpi", "org_id", "received_at", "counted", "upheld", "classification"),
+    )
 
 
 class WarningKind(enum.StrEnum):

@@ -54,40 +54,36 @@ class Period:
         return clock.aware(datetime.combine(self.last + timedelta(days=1), time()))
 
 
-def _counted_order(order=WorkOrder):
-    return sa.and_(order.status != Status.CANCELLED, order.duplicate_of_id.is_(None))
-
-
 def timeliness_rows(org_id: int, period: Period, now: datetime):
-    """(order, milestone, met) for every milestone the KPI counts."""
+    """(order, milestone, met) for every milestone the KPI counts. The order's organisation and
+    state are read from the copies on the milestone (dispatch/kpi/counted.py), so this is one
+    range scan of ``ix_milestone_kpi``, not a join with every order."""
     until = min(period.end, now)
     met = sa.and_(Milestone.met_at.is_not(None), Milestone.met_at <= Milestone.due_at)
-    paused = sa.and_(WorkOrder.status == Status.ON_HOLD, Milestone.pausable, Milestone.met_at.is_(None))
-    return (
-        sa.select(WorkOrder.id.label("order_id"), Milestone.id.label("milestone_id"), met.label("good"))
-        .join(WorkOrder, WorkOrder.id == Milestone.order_id)
-        .where(
-            WorkOrder.org_id == org_id,
-            Milestone.due_at >= period.start,
-            Milestone.due_at < until,
-            _counted_order(),
-            sa.not_(paused),
-        )
+    paused = sa.and_(Milestone.order_held, Milestone.pausable, Milestone.met_at.is_(None))
+    return sa.select(
+        Milestone.order_id.label("order_id"), Milestone.id.label("milestone_id"), met.label("good")
+    ).where(
+        Milestone.org_id == org_id,
+        Milestone.due_at >= period.start,
+        Milestone.due_at < until,
+        Milestone.counted,
+        sa.not_(paused),
     )
 
 
 def satisfaction_rows(org_id: int, period: Period, now: datetime):
-    return (
-        sa.select(WorkOrder.id.label("order_id"), (ServiceReport.rating >= 4).label("good"))
-        .join(WorkOrder, WorkOrder.id == ServiceReport.work_order_id)
-        .where(
-            ServiceReport.organisation_id == org_id,
-            ServiceReport.rating.is_not(None),
-            ServiceReport.state != ReportState.VOID,
-            ServiceReport.rated_at >= period.start,
-            ServiceReport.rated_at < period.end,
-            _counted_order(),
-        )
+    """Whether the order counts is read from the copy on the report (dispatch/kpi/counted.py):
+    one range scan of ``ix_service_report_kpi``."""
+    return sa.select(
+        ServiceReport.work_order_id.label("order_id"), (ServiceReport.rating >= 4).label("good")
+    ).where(
+        ServiceReport.organisation_id == org_id,
+        ServiceReport.rated_at >= period.start,
+        ServiceReport.rated_at < period.end,
+        ServiceReport.counted,
+        ServiceReport.state != ReportState.VOID,
+        ServiceReport.rating.is_not(None),
     )
 
 
@@ -105,19 +101,18 @@ def completed_rows(org_id: int, period: Period):
 
 def at_fault_rows(org_id: int, period: Period):
     """The complaint rate's numerator: upheld service-conduct complaints received in the period.
-    ``order_id`` is the order complained about (grouping), ``complaint_order_id`` the complaint."""
-    received = sa.orm.aliased(WorkOrder)
-    return (
-        sa.select(Complaint.concerns_order_id.label("order_id"), received.id.label("complaint_order_id"))
-        .join(received, received.id == Complaint.work_order_id)
-        .where(
-            Complaint.org_id == org_id,
-            Complaint.upheld.is_(True),
-            Complaint.classification == Classification.SERVICE_CONDUCT,
-            received.reported_at >= period.start,
-            received.reported_at < period.end,
-            _counted_order(received),
-        )
+    ``order_id`` is the order complained about (grouping), ``complaint_order_id`` the complaint.
+    When the complaint order was received and whether it counts are read from the copies on the
+    complaint (dispatch/kpi/counted.py): one range scan of ``ix_complaint_kpi``."""
+    return sa.select(
+        Complaint.concerns_order_id.label("order_id"), Complaint.work_order_id.label("complaint_order_id")
+    ).where(
+        Complaint.org_id == org_id,
+        Complaint.received_at >= period.start,
+        Complaint.received_at < period.end,
+        Complaint.counted,
+        Complaint.upheld.is_(True),
+        Complaint.classification == Classification.SERVICE_CONDUCT,
     )
 
 

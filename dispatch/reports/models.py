@@ -161,6 +161,9 @@ class ServiceReport(db.Model):
     survey_phone: Mapped[str | None] = mapped_column(sa.String(20))
     survey_sent_at: Mapped[datetime | None]
     survey_reminded_at: Mapped[datetime | None]
+    #: A copy for the satisfaction KPI, kept right on every flush by dispatch/kpi/counted.py:
+    #: the order is neither cancelled nor a duplicate.
+    counted: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     order = relationship("WorkOrder")
     technician = relationship("Technician")
@@ -172,6 +175,8 @@ class ServiceReport(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("work_order_id", "revision", name="uq_service_report_order_revision"),
         sa.CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+        # The satisfaction KPI: an index-only range scan over the organisation's rating times.
+        sa.Index("ix_service_report_kpi", "organisation_id", "rated_at", "counted", "state", "rating"),
     )
 
     @property

@@ -98,7 +98,7 @@ def _produce(bases: list[str], forms, rate: float, connections: int) -> list[Pos
         p = Posted(report.index, report.type_code, report.phone, due=due, sent=time.time())
         try:
             response = local.http.post(f"{base}/open311/v2/requests.json", data=report.form, timeout=30)
-            p.answered, p.status = time.time(), response.status_code
+            p.answered, p.http_status = time.time(), response.status_code
             if response.status_code == 200:
                 p.reference = response.json()[0]["service_request_id"]
         except (requests.RequestException, ValueError, KeyError, IndexError):
@@ -298,7 +298,7 @@ def storm_bench(
     )
     click.echo(f"storm crew: {technicians} technicians added to the demo county's")
     _print(result, click.echo)
-    failures = Counter(p.status for p in posted if p.status != 200)
+    failures = Counter(p.http_status for p in posted if p.http_status != 200)
     if failures:
         click.echo(
             "failed POSTs: "

@@ -37,7 +37,7 @@ class Posted:
     due: float  # epoch seconds it was due to be sent
     sent: float  # epoch seconds the POST was sent
     answered: float = 0.0
-    status: int = 0
+    http_status: int = 0
     reference: str | None = None
 
 
@@ -126,7 +126,7 @@ def account(posted: list[Posted], twilio: list[dict[str, Any]]) -> Accounting:
         if times == 1 and ack_at is not None:
             result.acked_once += 1
             result.ack_s.append(ack_at - p.sent)
-            if p.status == 200:
+            if p.http_status == 200:
                 result.ack_after_s.append(ack_at - p.answered)
         elif times == 0:
             result.ack_missing += 1
@@ -143,7 +143,7 @@ def account(posted: list[Posted], twilio: list[dict[str, Any]]) -> Accounting:
         if handed:
             result.offered += 1
             result.offer_s.append(min(handed) - p.sent)
-            if p.status == 200:
+            if p.http_status == 200:
                 result.offer_after_s.append(min(handed) - p.answered)
         elif order.id in alerted:
             result.no_candidate += 1
@@ -168,7 +168,7 @@ def figures(
     """The JSON object ``--json`` prints (keys documented in the README)."""
     sends = sorted(p.sent for p in posted)
     reached = (len(sends) - 1) / (sends[-1] - sends[0]) if len(sends) > 1 and sends[-1] > sends[0] else 0.0
-    ok = [p for p in posted if p.status == 200]
+    ok = [p for p in posted if p.http_status == 200]
     post_ms = [(p.answered - p.sent) * 1000 for p in ok]
 
     def rounded(value: float | None, digits: int) -> float | None:

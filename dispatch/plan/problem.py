@@ -47,7 +47,7 @@ class PlanSettings:
     """config/settings.toml ``[plan]``."""
 
     enabled: bool = True
-    improve_budget_s: float = 0.2
+    improve_budget_s: float = 0.5
     batch_s: float = 1.0
     service_min: float = 60.0
     urgent_h: float = 2.0

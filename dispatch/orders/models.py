@@ -53,9 +53,7 @@ class WorkOrder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     #: Human reference, e.g. WO-2026-000123; Open311's service_request_id.
-    #: On PostgreSQL computed by the INSERT from the year's sequence and read back by RETURNING
-    #: (``orders.service.next_reference``), hence a server-generated value to the ORM.
-    reference: Mapped[str] = mapped_column(sa.String(20), unique=True, server_default=sa.FetchedValue())
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
     type_code: Mapped[str] = mapped_column(sa.String(40), index=True)
     channel: Mapped[Channel] = mapped_column(sa.Enum(Channel, native_enum=False, length=20))
     description: Mapped[str] = mapped_column(sa.Text, default="")

@@ -15,20 +15,11 @@ from dispatch.orders.lifecycle import Actor, write_event
 from dispatch.orders.models import Channel, ReferenceCounter, Status, WorkOrder
 
 
-def next_reference(session: Session, at: datetime) -> str | sa.ColumnElement[str]:
-    """The next WO-YYYY-NNNNNN, numbered per year.
-
-    On PostgreSQL a SQL expression over the year's sequence (``work_order_ref_YYYY``), computed
-    by the order's own INSERT and read back by its RETURNING: no round trip of its own, and no
-    row lock that serialises concurrent intakes. Elsewhere (SQLite, where writers are serialised
-    anyway and a statement is a function call, not a round trip) one row per year in
-    ``reference_counter``, bumped with UPDATE … RETURNING."""
+def next_reference(session: Session, at: datetime) -> str:
+    """The next WO-YYYY-NNNNNN, numbered per year: one row per year in ``reference_counter``,
+    bumped with UPDATE … RETURNING (one statement; concurrent intakes queue on the row for the
+    rest of their transaction, which is short)."""
     year = clock.local(at).year
-    if session.get_bind().dialect.name == "postgresql":
-        sequence = reference_sequence(session, year)
-        return sa.literal(f"WO-{year}-", sa.String) + sa.func.lpad(
-            sa.cast(sa.func.nextval(sequence), sa.Text), 6, "0"
-        )
     stmt = (
         sa.update(ReferenceCounter)
         .where(ReferenceCounter.year == year)
@@ -45,38 +36,6 @@ def next_reference(session: Session, at: datetime) -> str | sa.ColumnElement[str
             # Another intake created the year's row first: take the next number from it.
             number = session.scalar(stmt, execution_options={"synchronize_session": False})
     return f"WO-{year}-{number:06d}"
-
-
-#: (database, year) pairs whose reference sequence is known to exist in this process.
-_SEQUENCES: set[tuple[str, int]] = set()
-
-
-def reference_sequence(session: Session, year: int) -> str:
-    """The name of ``year``'s reference sequence on PostgreSQL, created the first time a year
-    is used (starting after the year's ``reference_counter`` row, so numbers handed out before
-    are never handed out again). Checked once per process and year."""
-    name = f"work_order_ref_{year}"
-    engine = session.get_bind()
-    key = (engine.url.render_as_string(hide_password=True), year)
-    if key in _SEQUENCES:
-        return name
-    # Outside the caller's transaction: the sequence must exist whatever becomes of the order.
-    with engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        if conn.scalar(sa.select(sa.func.to_regclass(name))) is None:
-            last = conn.scalar(sa.select(ReferenceCounter.last).where(ReferenceCounter.year == year)) or 0
-            try:
-                # Owned by the column: dropped with it, and restarted by TRUNCATE … RESTART IDENTITY.
-                conn.exec_driver_sql(
-                    f"CREATE SEQUENCE IF NOT EXISTS {name} START {int(last) + 1}"
-                    " OWNED BY work_order.reference"
-                )
-            except sa.exc.DBAPIError:
-                # Created by another process at the same moment: it exists, which is all we need.
-                if conn.scalar(sa.select(sa.func.to_regclass(name))) is None:
-                    raise
-    _SEQUENCES.add(key)
-    return name
 
 
 def create_order(

@@ -227,11 +227,20 @@ def on_offer_lapsed(session: Session, order: WorkOrder, *, now: datetime | None 
     again without that technician. Returns the new open offers of the job."""
     replan(session, order.org_id, now=now, budget_s=0.0, reason="lapse")
     mark_dirty(session, order.org_id, now)
-    return list(
+    pending = list(
         session.scalars(
             sa.select(Offer).where(Offer.work_order_id == order.id, Offer.state == OfferState.PENDING)
         )
     )
+    planned = session.scalar(sa.select(PlanEntry.work_order_id).where(PlanEntry.work_order_id == order.id))
+    if pending or planned is not None:
+        return pending
+    # A job the plan does not hold (its type is dispatched by hand, say): it moves on to the next
+    # candidate as it did before it was offered.
+    from dispatch.assign import offers
+    from dispatch.orders.lifecycle import Actor
+
+    return offers.dispatch_order(session, order, Actor.system(), now=now)
 
 
 def on_transition(order: WorkOrder, event) -> None:

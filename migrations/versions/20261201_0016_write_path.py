@@ -1,10 +1,9 @@
 """Write path and console at scale: an order's next due time kept on the order, the indexes the
-queue, the map and duplicate detection probe, and per-year reference sequences on PostgreSQL
+queue, the map and duplicate detection probe
 
 ``work_order.next_due_at`` / ``next_warn_at`` are the earliest due and warning times of the
 order's running, unmet milestones (None once it is closed or cancelled), kept by the deadline
-engine; they are back-filled here from the milestones. On PostgreSQL each year already used gets
-its sequence ``work_order_ref_YYYY``, starting after the last number handed out.
+engine; they are back-filled here from the milestones.
 
 Revision ID: 0016
 Revises: 0018
@@ -51,28 +50,9 @@ def upgrade():
         f"next_warn_at = (SELECT min(m.warn_at) {running}) "
         f"WHERE status NOT IN {FINAL!r}"
     )
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        for year, last in bind.execute(sa.text("SELECT year, last FROM reference_counter")).all():
-            op.execute(
-                f"CREATE SEQUENCE IF NOT EXISTS work_order_ref_{int(year)} START {int(last) + 1} "
-                "OWNED BY work_order.reference"
-            )
 
 
 def downgrade():
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        for (name,) in bind.execute(
-            sa.text("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'work_order_ref_%'")
-        ).all():
-            # Numbers handed out by the sequence go back to the counter the old code bumps.
-            year = int(name.rsplit("_", 1)[1])
-            op.execute(
-                f"INSERT INTO reference_counter (year, last) SELECT {year}, last_value FROM {name} "
-                f"WHERE is_called ON CONFLICT (year) DO UPDATE SET last = excluded.last"
-            )
-            op.execute(f"DROP SEQUENCE {name}")
     with op.batch_alter_table("work_order", schema=None) as batch_op:
         batch_op.drop_index("ix_work_order_nearby")
         batch_op.drop_index("ix_work_order_map")

@@ -1,6 +1,5 @@
 """Work-order references: WO-YYYY-NNNNNN, numbered per year, never handed out twice — also when
-intakes run at the same moment in several connections (PostgreSQL numbers them from a sequence
-per year inside the order's own INSERT)."""
+intakes run at the same moment in several connections."""
 
 from __future__ import annotations
 

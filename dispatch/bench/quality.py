@@ -354,7 +354,10 @@ def score(scorer: Path, scenario_path: Path, out: Path) -> dict:
 @click.option("--scenario", "scenario_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The decision log to write.")
 @click.option(
-    "--budget-s", default=0.2, show_default=True, help="The worker's improvement budget per re-plan."
+    "--budget-s",
+    default=0.5,
+    show_default=True,
+    help="The worker's improvement budget per re-plan (the default is [plan] improve_budget_s).",
 )
 @click.option(
     "--scorer", default=None, type=click.Path(dir_okay=False), help="score.py (default: found beside.)"

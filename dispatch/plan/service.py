@@ -120,10 +120,12 @@ def replan(
     *,
     now: datetime | None = None,
     budget_s: float | None = None,
+    start: dict[int, list[int]] | None = None,
     reason: str = "",
 ) -> solver.Plan:
     """Re-plan the organisation's unstarted jobs and act on the differences (offers, jobs moved,
-    notices); clears ``dirty_since``. ``budget_s`` None: ``[plan] improve_budget_s``."""
+    notices); clears ``dirty_since``. ``budget_s`` None: ``[plan] improve_budget_s``; ``start``:
+    queues improved outside the lock (see ``run_dirty``), taken as the starting plan."""
     now = now or clock.now()
     config = current_app.config
     plan_settings = settings(config)
@@ -131,7 +133,7 @@ def replan(
     state = _state(session, org_id, lock=True)
     started = time.perf_counter()
     snap = build(session, org_id, now=now, settings=plan_settings, policy=Policy.from_config(config))
-    plan = solver.plan(snap.problem, budget_s=budget)
+    plan = solver.plan(snap.problem, budget_s=budget, start=start)
     moved, _left_out = act.apply(session, snap, plan, now=now, org_id=org_id)
     # One statement: the transitions made above may have marked the organisation dirty meanwhile.
     session.execute(
@@ -276,14 +278,31 @@ def run_dirty(app: Flask, session: Session) -> int:
     done = 0
     for org_id in org_ids:
         try:
-            state = _state(session, org_id, lock=True)
-            if state.dirty_since is None:  # another worker did it meanwhile
-                session.rollback()
-                continue
-            replan(session, org_id, now=clock.now(), reason="worker")
-            session.commit()
-            done += 1
+            if _replan_dirty(app, session, org_id, plan_settings):
+                done += 1
         except Exception:
             log.exception("re-plan of organisation %s failed; it is retried at the next run", org_id)
             session.rollback()
     return done
+
+
+def _replan_dirty(app: Flask, session: Session, org_id: int, plan_settings: PlanSettings) -> bool:
+    """Improve the organisation's plan with no lock held, then take the lock, read the jobs again
+    and apply the improved queues to them (a report placed meanwhile is inserted, a job started or
+    cancelled meanwhile dropped): a report arriving during the improvement waits only for the
+    short apply, not for the whole budget."""
+    if _state(session, org_id, lock=False).dirty_since is None:
+        session.rollback()
+        return False
+    snap = build(
+        session, org_id, now=clock.now(), settings=plan_settings, policy=Policy.from_config(app.config)
+    )
+    session.rollback()  # no transaction stays open while the solver thinks
+    improved = solver.plan(snap.problem, budget_s=plan_settings.improve_budget_s)
+    state = _state(session, org_id, lock=True)
+    if state.dirty_since is None:  # another worker did it meanwhile
+        session.rollback()
+        return False
+    replan(session, org_id, now=clock.now(), budget_s=0.0, start=improved.queues, reason="worker")
+    session.commit()
+    return True

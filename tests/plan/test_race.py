@@ -4,6 +4,7 @@ them, so no job is ever offered to two technicians."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -65,3 +66,66 @@ def test_two_workers_replanning_at_once_never_give_one_job_to_two_technicians(ap
     planned = {e.work_order_id: e.technician_id for e in entries}
     assert {k: {v} for k, v in planned.items() if k in per_order} == per_order
     assert db.scalar(sa.select(sa.func.count(Technician.id))) == 4
+
+
+@pytest.mark.postgres_only
+def test_a_report_arriving_while_the_worker_improves_is_placed_at_once_and_kept(app, db, monkeypatch):
+    # The worker improves with no lock held: a report taken meanwhile is inserted and offered
+    # without waiting for the improvement, and the improved plan applied afterwards keeps it.
+    clock.freeze(MORNING)
+    org = county(db)
+    techs = [make_technician(org, last_lat=TOWN[0] + k / 111.2, last_lon=TOWN[1]) for k in range(3)]
+    earlier = [report(db, org, at=(TOWN[0] - k / 111.2, TOWN[1])) for k in range(3)]
+    db.commit()
+    org_id = org.id
+    app.config["PLAN_IMPROVE_BUDGET_S"] = 0.3
+
+    solving, go_on = threading.Event(), threading.Event()
+    real_plan = service.solver.plan
+
+    def plan_and_wait(problem, **kwargs):  # the real solver; the test only holds it open
+        found = real_plan(problem, **kwargs)
+        if kwargs.get("budget_s"):
+            solving.set()
+            go_on.wait(timeout=30)
+        return found
+
+    monkeypatch.setattr(service.solver, "plan", plan_and_wait)
+    errors: list[BaseException] = []
+
+    def worker():
+        with app.app_context():
+            try:
+                assert service.run_dirty(app, _db.session) == 1
+            except BaseException as error:  # reported below
+                errors.append(error)
+            finally:
+                _db.session.remove()
+
+    clock.advance(timedelta(seconds=5))
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert solving.wait(timeout=30)
+        db.execute(sa.text("SET lock_timeout = '5s'"))  # the old way held the plan lock here
+        late = report(db, org, at=(TOWN[0], TOWN[1] + 1 / 111.2))
+        db.commit()
+        assert thread.is_alive()  # the improvement is still running
+        assert len(db.scalars(sa.select(Offer).where(Offer.work_order_id == late.id)).all()) == 1
+    finally:
+        go_on.set()
+        thread.join(timeout=60)
+    assert errors == []
+
+    db.rollback()
+    planned = {
+        e.work_order_id: e.technician_id
+        for e in db.scalars(sa.select(PlanEntry).where(PlanEntry.org_id == org_id))
+    }
+    assert set(planned) == {o.id for o in [*earlier, late]}
+    assert set(planned.values()) <= {t.id for t in techs}
+    for order_id, tech_id in planned.items():
+        live = db.scalars(
+            sa.select(Offer).where(Offer.work_order_id == order_id, Offer.state == OfferState.PENDING)
+        ).all()
+        assert [o.technician_id for o in live] == [tech_id]

@@ -45,6 +45,13 @@ def database_is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 0
 
 
+def _plan_wake(wake) -> dict:
+    """The planner's channel for the listener: a new report wakes the plan job at once."""
+    from dispatch.plan.service import PLAN_CHANNEL
+
+    return {PLAN_CHANNEL: lambda: wake("plan")}
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
@@ -70,7 +77,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     db.session.remove()
     if not no_scheduler:
         build_scheduler(app, blocking=False).start()
-        start_listener(app.config["SQLALCHEMY_DATABASE_URI"], lambda: wake("outbox"))
+        start_listener(app.config["SQLALCHEMY_DATABASE_URI"], lambda: wake("outbox"), also=_plan_wake(wake))
     click.echo(f"dispatch serving on http://{host}:{port}/ (SMS backend: {app.config['SMS_BACKEND']})")
     from werkzeug.serving import run_simple
 
@@ -88,8 +95,9 @@ def worker() -> None:
     app = current_app._get_current_object()
     click.echo(f"dispatch worker started (SMS backend: {app.config['SMS_BACKEND']})")
     scheduler = build_scheduler(app, blocking=True)
-    # On PostgreSQL a queued message wakes the outbox job at once (LISTEN dispatch_outbox).
-    start_listener(app.config["SQLALCHEMY_DATABASE_URI"], lambda: wake("outbox"))
+    # On PostgreSQL a queued message wakes the outbox job at once (LISTEN dispatch_outbox), a new
+    # report the plan job (LISTEN dispatch_plan).
+    start_listener(app.config["SQLALCHEMY_DATABASE_URI"], lambda: wake("outbox"), also=_plan_wake(wake))
     scheduler.start()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy.orm import Session
 
 from dispatch import clock, create_app
 from dispatch.extensions import db as _db
@@ -103,6 +104,33 @@ def app(make_app):
         _db.session.remove()
         _empty_all_tables(_db.engine)
     clock.unfreeze()
+
+
+@pytest.fixture(autouse=True)
+def plan_worker(request, monkeypatch):
+    """The worker's plan job woken by a commit, as in ``dispatch serve``, but run at once in the
+    committing thread (in a session of its own): it places and offers the new reports, so a test
+    sees the offer right after the report's commit. A test marked ``no_plan_worker`` sees what
+    the request path alone does."""
+    if request.node.get_closest_marker("no_plan_worker"):
+        return
+    from dispatch import worker
+    from dispatch.db import sqlite_writer
+    from dispatch.plan import service
+
+    woken = worker.wake
+
+    def wake(job_id: str) -> None:
+        if job_id != "plan":
+            return woken(job_id)
+        token = sqlite_writer.set(True)
+        try:
+            with Session(_db.engine) as session:
+                service.place_all(session)
+        finally:
+            sqlite_writer.reset(token)
+
+    monkeypatch.setattr(worker, "wake", wake)
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ simulated clock (``clock.freeze``/``advance``), one report at a time at its time
 real system:
 
 * the report comes in through ``take_report``, what the Open311 endpoint calls, and is
-  committed — the planner inserts it and offers it in that transaction; ``decision_ms`` is that
-  request (report in → offer chosen);
+  committed; the worker's placement that commit wakes (``plan.service.place_all``) then inserts
+  it into a plan and offers it; ``decision_ms`` is both (report in → offer chosen);
 * the technician the offer went to accepts at once: an SMS ``Y <job code>`` through the inbound
   SMS pipeline (``sms.inbound.receive``, as the gateways' webhooks call it);
 * the worker's re-plan job (the function ``dispatch worker`` runs) is then called in-process with
@@ -196,6 +196,7 @@ class Run:
         )
         order_id = result.order.id
         db.session.commit()
+        self.place()
         elapsed = time.perf_counter() - started
         self._check(result.order, r)
         self.report_of_order[order_id], self.order_of_report[j] = j, order_id
@@ -210,6 +211,16 @@ class Run:
         due = None if arrive is None or arrive.due_at is None else clock_seconds(arrive.due_at, self.midnight)
         self.mismatched += order.zone != zone or due != r["deadline"]
         db.session.rollback()
+
+    def place(self) -> None:
+        """The worker's placement of new reports, as the report's commit wakes it."""
+        from dispatch.extensions import db
+
+        try:
+            from dispatch.plan import service
+        except ImportError:  # no planner: intake offered it already
+            return
+        service.place_all(db.session)
 
     def improve(self) -> float | None:
         """The worker's re-plan job, in-process; None when this version has none."""

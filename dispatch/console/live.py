@@ -80,12 +80,16 @@ def _on_order_event(order: WorkOrder, event: Event, **_kw) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction itself commits or rolls back later
     if session.info.pop("console_wake", False) and LOCAL_WAKE:
         FEED.bump()
 
 
 @sa_event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction itself commits or rolls back later
     session.info.pop("console_wake", None)
 
 

@@ -20,6 +20,7 @@ from dispatch.extensions import db
 from dispatch.orders.models import Event
 
 _PENDING = "commit_order_events"
+_SAVEPOINT_UNDONE = "commit_order_savepoint_undone"
 
 
 class EventClock(db.Model):
@@ -41,7 +42,13 @@ def _collect_new_events(session: Session, _flush_context) -> None:
 @sa_event.listens_for(Session, "before_commit")
 def _number_events(session: Session) -> None:
     session.flush()  # events still pending are inserted (and collected) first
+    if session.in_nested_transaction():
+        return  # numbered when the transaction itself commits
     ids = session.info.pop(_PENDING, None)
+    if session.info.pop(_SAVEPOINT_UNDONE, False) and ids:
+        # A savepoint rolled back some of them: number only the events still there.
+        table = Event.__table__
+        ids = list(session.connection().scalars(sa.select(table.c.id).where(table.c.id.in_(set(ids)))))
     if not ids:
         return
     ids = sorted(set(ids))
@@ -66,4 +73,9 @@ def _number_events(session: Session) -> None:
 
 @sa_event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
+    if session.in_nested_transaction():
+        # Only the savepoint's work is undone: the events written before it keep their turn.
+        session.info[_SAVEPOINT_UNDONE] = True
+        return
     session.info.pop(_PENDING, None)
+    session.info.pop(_SAVEPOINT_UNDONE, None)

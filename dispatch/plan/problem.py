@@ -158,7 +158,7 @@ def build(
         if o.status in PLANNABLE
         and o.lat is not None
         and o.lon is not None
-        and (o.status is not Status.QUEUED or _auto(auto, o.type_code))
+        and (o.status is not Status.QUEUED or auto_dispatched(auto, o.type_code))
     }
     techs = reads.technicians(session, org_id)
     depots = reads.depots(session)
@@ -330,7 +330,8 @@ def build(
     )
 
 
-def _auto(known: dict[str, bool], type_code: str) -> bool:
+def auto_dispatched(known: dict[str, bool], type_code: str) -> bool:
+    """Whether ``type_code`` is offered automatically (``known``: the answers so far, by type)."""
     if type_code not in known:
         known[type_code] = auto_dispatch_enabled(SimpleNamespace(type_code=type_code))
     return known[type_code]

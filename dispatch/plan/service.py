@@ -1,12 +1,14 @@
 """The planner in the live system: each organisation's unstarted jobs planned into an ordered
 queue per technician, and offers that follow the plan.
 
-- On the request path a new report (and a declined, timed-out or undelivered offer) is placed at
-  once by the solver's insertion (``replan`` with budget 0: every other job keeps its place) and
-  offered to its planned technician; the organisation is then marked dirty.
-- Off the request path the worker re-plans dirty organisations with the improvement budget
+- A new report only marks its organisation dirty on the request path; the worker, woken by that
+  commit (in its own process: ``NOTIFY dispatch_plan`` on PostgreSQL), places every report no
+  plan holds yet by the solver's insertion (``replan`` with budget 0: every other job keeps its
+  place) and offers each to its planned technician — the reports that came in since its last look
+  in one go. A declined, timed-out or undelivered offer is re-placed at once where it happens.
+- The worker then re-plans dirty organisations with the improvement budget
   (``[plan] improve_budget_s``), waiting ``[plan] batch_s`` after the first event so a burst of
-  reports is re-planned once.
+  reports is re-planned once; it improves with no lock held and applies the result under it.
 - ``replan`` holds the organisation's ``plan_state`` row (``SELECT … FOR UPDATE``; on SQLite the
   writer transaction serialises), so two workers never plan the same jobs at once.
 
@@ -26,14 +28,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch import clock
-from dispatch.assign.models import Offer, OfferState, Technician
+from dispatch.assign.alerts import NO_CANDIDATES
+from dispatch.assign.models import DispatchAlert, Offer, OfferState, Technician
 from dispatch.assign.ranking import Policy, target_milestone
 from dispatch.orders.models import Status, WorkOrder
 from dispatch.plan import act, solver
 from dispatch.plan.models import PlanEntry, PlanPin, PlanState
-from dispatch.plan.problem import PLANNABLE, PlanSettings, build
+from dispatch.plan.problem import PLANNABLE, PlanSettings, auto_dispatched, build
 
 log = logging.getLogger(__name__)
+
+#: ``NOTIFY`` channel that wakes the plan job of ``dispatch worker`` (PostgreSQL).
+PLAN_CHANNEL = "dispatch_plan"
 
 #: Transitions after which the organisation's plan is redone (a technician's day changed).
 REPLAN_AFTER = frozenset({"complete", "cancel", "hold", "resume", "unassign", "reopen", "depart", "arrive"})
@@ -73,10 +79,23 @@ def mark_dirty(session: Session, org_id: int, now: datetime | None = None) -> No
         execution_options={"synchronize_session": False},
     )
     session.info["plan_dirty"] = True
+    if session.get_bind().dialect.name == "postgresql":
+        session.info["plan_notify"] = True  # sent once, just before the commit
+
+
+@event.listens_for(Session, "before_commit")
+def _notify_before_commit(session: Session) -> None:
+    # Wakes the plan job of a worker in another process when, and only if, this commits.
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction itself commits or rolls back later
+    if session.info.pop("plan_notify", False):
+        session.execute(sa.text(f"NOTIFY {PLAN_CHANNEL}"))
 
 
 @event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction itself commits or rolls back later
     if session.info.pop("plan_dirty", False):
         from dispatch import worker
 
@@ -85,7 +104,10 @@ def _wake_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction itself commits or rolls back later
     session.info.pop("plan_dirty", None)
+    session.info.pop("plan_notify", None)
     session.info.pop("plan_duty_orgs", None)
 
 
@@ -122,10 +144,12 @@ def replan(
     budget_s: float | None = None,
     start: dict[int, list[int]] | None = None,
     reason: str = "",
+    keep_dirty: bool = False,
 ) -> solver.Plan:
     """Re-plan the organisation's unstarted jobs and act on the differences (offers, jobs moved,
-    notices); clears ``dirty_since``. ``budget_s`` None: ``[plan] improve_budget_s``; ``start``:
-    queues improved outside the lock (see ``run_dirty``), taken as the starting plan."""
+    notices); clears ``dirty_since`` unless ``keep_dirty``. ``budget_s`` None:
+    ``[plan] improve_budget_s``; ``start``: queues improved outside the lock (see ``run_dirty``),
+    taken as the starting plan."""
     now = now or clock.now()
     config = current_app.config
     plan_settings = settings(config)
@@ -140,7 +164,10 @@ def replan(
         sa.update(PlanState)
         .where(PlanState.org_id == state.org_id)
         .values(
-            version=PlanState.version + 1, moves=PlanState.moves + moved, planned_at=now, dirty_since=None
+            version=PlanState.version + 1,
+            moves=PlanState.moves + moved,
+            planned_at=now,
+            **({} if keep_dirty else {"dirty_since": None}),
         ),
         execution_options={"synchronize_session": False},
     )
@@ -218,10 +245,44 @@ def is_offered_to(session: Session, order: WorkOrder, technician: Technician) ->
 
 
 def on_new_report(session: Session, order: WorkOrder, *, now: datetime | None = None) -> None:
-    """A report queued: insert it at once (budget 0), offer it as planned, and ask the worker to
-    improve the plan."""
-    replan(session, order.org_id, now=now, budget_s=0.0, reason="report")
+    """A report queued: the worker places and offers it as soon as this commits (``place_new``),
+    then improves the plan. Nothing of the plan is read or locked on the request path."""
     mark_dirty(session, order.org_id, now)
+
+
+def _unplaced(session: Session, org_id: int) -> bool:
+    """Whether a queued report waits for its first place: on the map, its type dispatched
+    automatically, in no plan, and not already found to be one nobody can take."""
+    rows = session.execute(
+        sa.select(WorkOrder.type_code)
+        .where(
+            WorkOrder.org_id == org_id,
+            WorkOrder.status == Status.QUEUED,
+            WorkOrder.lat.isnot(None),
+            WorkOrder.lon.isnot(None),
+            ~sa.exists().where(PlanEntry.work_order_id == WorkOrder.id),
+            ~sa.exists().where(
+                DispatchAlert.work_order_id == WorkOrder.id,
+                DispatchAlert.kind == NO_CANDIDATES,
+                DispatchAlert.acknowledged_at.is_(None),
+            ),
+        )
+        .distinct()
+    ).scalars()
+    known: dict[str, bool] = {}
+    return any(auto_dispatched(known, code) for code in list(rows))
+
+
+def place_new(session: Session, org_id: int, *, now: datetime | None = None) -> bool:
+    """Place the organisation's new reports (the solver's insertion, nothing else moves) and
+    offer them as planned, in one transaction; the organisation stays dirty for the improvement.
+    Returns whether there was anything to place."""
+    if not _unplaced(session, org_id):
+        session.rollback()
+        return False
+    replan(session, org_id, now=now, budget_s=0.0, reason="report", keep_dirty=True)
+    session.commit()
+    return True
 
 
 def on_offer_lapsed(session: Session, order: WorkOrder, *, now: datetime | None = None) -> list[Offer]:
@@ -260,15 +321,31 @@ def on_transition(order: WorkOrder, event) -> None:
 # -- the worker ------------------------------------------------------------------------------
 
 
+def place_all(session: Session) -> int:
+    """``place_new`` for every organisation marked dirty; returns how many placed something."""
+    dirty = list(session.scalars(sa.select(PlanState.org_id).where(PlanState.dirty_since.isnot(None))))
+    session.rollback()
+    placed = 0
+    for org_id in dirty:
+        try:
+            placed += place_new(session, org_id)
+        except Exception:
+            log.exception("placing new reports of organisation %s failed; retried at the next run", org_id)
+            session.rollback()
+    return placed
+
+
 def run_dirty(app: Flask, session: Session) -> int:
-    """Re-plan every organisation marked dirty at least ``batch_s`` ago, each in its own
-    transaction. Returns how many were re-planned."""
+    """Place the new reports of every organisation marked dirty, at once; then re-plan each one
+    marked at least ``batch_s`` ago, each in its own transaction. Returns how many were
+    re-planned."""
     plan_settings = settings(app.config)
     if not plan_settings.enabled:
         return 0
     session.rollback()
     now = clock.now()
     due = now - timedelta(seconds=plan_settings.batch_s)
+    place_all(session)
     org_ids = list(
         session.scalars(
             sa.select(PlanState.org_id).where(PlanState.dirty_since.isnot(None), PlanState.dirty_since <= due)

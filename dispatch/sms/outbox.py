@@ -51,12 +51,16 @@ def _notify_before_commit(session: Session) -> None:
     # One NOTIFY per transaction however many messages it queued (a report queues its
     # acknowledgement and its offer): delivered to listening workers when, and only if, the
     # transaction commits.
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction itself commits or rolls back later
     if session.info.pop("outbox_notify", False):
         session.execute(sa.text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
 @event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction itself commits or rolls back later
     if session.info.pop("outbox_queued", False):
         for callback in list(_wake_callbacks):
             callback()
@@ -64,6 +68,8 @@ def _wake_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the transaction itself commits or rolls back later
     session.info.pop("outbox_queued", None)
     session.info.pop("outbox_notify", None)
 

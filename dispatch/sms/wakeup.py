@@ -5,15 +5,17 @@ before it commits (``outbox.enqueue`` marks it), so the notification leaves exac
 if) the messages are committed, once however many they are.
 ``OutboxListener`` is a thread on a connection of its own that ``LISTEN``\\ s on that channel and
 calls ``wake`` for each notification; ``dispatch worker`` and ``dispatch serve`` start one on
-PostgreSQL. SQLite has no such channel: there the embedded process wakes its own scheduler
-(``outbox.on_queued``), and a separate worker process falls back to its polling interval.
+PostgreSQL. It listens on further channels given with ``also`` the same way (the planner's
+``dispatch_plan``: a new report to place). SQLite has no such channel: there the embedded
+process wakes its own scheduler (``outbox.on_queued``; the planner's commit hook), and a separate
+worker process falls back to its polling interval.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import psycopg
 
@@ -37,10 +39,18 @@ class OutboxListener(threading.Thread):
     listening is not left waiting for the polling interval.
     """
 
-    def __init__(self, url: str, wake: Callable[[], None], *, retry_s: float = 2.0):
+    def __init__(
+        self,
+        url: str,
+        wake: Callable[[], None],
+        *,
+        retry_s: float = 2.0,
+        also: Mapping[str, Callable[[], None]] | None = None,
+    ):
         super().__init__(name="outbox-listener", daemon=True)
         self.url = url
         self.wake = wake
+        self.wakes = {CHANNEL: wake, **(also or {})}
         self.retry_s = retry_s
         self.listening = threading.Event()
         self._stopping = threading.Event()
@@ -52,14 +62,16 @@ class OutboxListener(threading.Thread):
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
+                    for channel in self.wakes:
+                        conn.execute(f"LISTEN {channel}")
                     self.listening.set()
-                    self.wake()
+                    for wake in self.wakes.values():
+                        wake()
                     while not self._stopping.is_set():
                         # The timeout only lets stop() take effect. Waking is cheap and
                         # idempotent: a burst of notifications costs one extra delivery run.
-                        for _notify in conn.notifies(timeout=1.0):
-                            self.wake()
+                        for notify in conn.notifies(timeout=1.0):
+                            self.wakes.get(notify.channel, self.wake)()
             except psycopg.Error as exc:
                 self.listening.clear()
                 if self._stopping.is_set():
@@ -69,11 +81,13 @@ class OutboxListener(threading.Thread):
         self.listening.clear()
 
 
-def start_listener(database_uri: str, wake: Callable[[], None]) -> OutboxListener | None:
+def start_listener(
+    database_uri: str, wake: Callable[[], None], also: Mapping[str, Callable[[], None]] | None = None
+) -> OutboxListener | None:
     """Start listening when the database is PostgreSQL; None (nothing started) otherwise."""
     url = libpq_url(database_uri)
     if url is None:
         return None
-    listener = OutboxListener(url, wake)
+    listener = OutboxListener(url, wake, also=also)
     listener.start()
     return listener

@@ -186,6 +186,7 @@ def test_job_codes_are_unique_among_open_jobs_and_released_when_closed(app, db):
     org = county(db)
     make_technician(org, max_load=100)
     orders = [report(db, org) for _ in range(30)]
+    db.commit()  # the worker offers them (each offer gets its job code)
     codes = [o.job_code for o in orders]
     assert len(set(codes)) == 30
     lifecycle.transition(db, orders[0], "cancel", Actor(Channel.CONSOLE))

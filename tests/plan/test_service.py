@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from dispatch import clock
@@ -242,3 +243,39 @@ def test_a_technician_on_the_way_is_planned_free_after_the_time_he_gave(app, db)
     # On site at the first at 10:30, an hour there, then the second: not before 11:30.
     assert entry.eta_at >= MORNING + timedelta(hours=2, minutes=30)
     assert entry.at_risk
+
+
+@pytest.mark.no_plan_worker
+def test_the_request_only_marks_the_report_and_the_worker_places_and_offers_it(app, db):
+    # The report's own transaction reads no plan: the offer is the worker's, woken by the commit.
+    clock.freeze(MORNING)
+    org = county(db)
+    tech = tech_at(org, 1)
+    order = report(db, org)
+    db.commit()
+    assert order.status is Status.QUEUED and pending(db, order) == []
+    assert plan_of(db, org, tech) == []
+    assert db.get(PlanState, org.id).dirty_since == MORNING
+
+    assert service.place_all(db) == 1
+    db.rollback()
+    assert [o.technician_id for o in pending(db, order)] == [tech.id]
+    assert plan_of(db, org, tech) == [order.id]
+    # Placed, but still to be improved: the organisation stays dirty for the worker's re-plan.
+    assert db.get(PlanState, org.id, populate_existing=True).dirty_since == MORNING
+    assert service.place_all(db) == 0  # nothing new: no second offer
+    db.rollback()
+    assert len(offers_of(db, order)) == 1
+
+
+@pytest.mark.no_plan_worker
+def test_a_report_of_a_type_a_dispatcher_hands_out_is_not_placed(app, db):
+    clock.freeze(MORNING)
+    org = county(db)
+    tech_at(org, 1)
+    app.config["ASSIGN_AUTO_DISPATCH"] = False
+    order = report(db, org)
+    db.commit()
+    assert service.place_all(db) == 0
+    db.rollback()
+    assert order.status is Status.QUEUED and offers_of(db, order) == []

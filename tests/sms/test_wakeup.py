@@ -92,3 +92,28 @@ def test_the_twilio_worker_sends_the_status_callback_and_alerts_when_it_gives_up
     alert = db.scalar(sa.select(DeliveryAlert))
     assert alert.outbox_message_id == states[SendState.FAILED] and alert.org_id == org.id
     assert alert.error_code == "20500" and "503" in alert.reason
+
+
+@pytest.mark.postgres_only
+def test_a_committed_report_wakes_the_plan_job_of_a_listening_worker(db):
+    from dispatch.plan.service import PLAN_CHANNEL, mark_dirty
+    from tests.factories import make_org
+
+    org = make_org()
+    db.commit()
+    woken = {"outbox": threading.Event(), "plan": threading.Event()}
+    listener = OutboxListener(
+        libpq_url(TEST_DATABASE_URL), woken["outbox"].set, also={PLAN_CHANNEL: woken["plan"].set}
+    )
+    listener.start()
+    try:
+        assert listener.listening.wait(10) and woken["plan"].wait(10)  # one wake on connecting
+        woken["plan"].clear()
+        woken["outbox"].clear()
+        mark_dirty(db, org.id)
+        db.commit()
+        assert woken["plan"].wait(10)
+        assert not woken["outbox"].is_set()
+    finally:
+        listener.stop()
+        listener.join(5)

@@ -258,6 +258,8 @@ def run(scenario: Scenario, out: Path, budget_s: float, database_url: str | None
             upgrade()
             if db.session.scalar(sa.text("SELECT count(*) FROM organisation")):
                 raise click.ClickException("--database-url must name an empty (or new) database")
+            # The day's clock from the start: what seeding marks (a re-plan asked for) is dated on it.
+            clock.freeze(datetime(*DAY, tzinfo=clock.zone()))
             org, techs = seed(db.session, scenario)
             sim = Run(app, scenario, org.id, [t.id for t in techs])
             sim.phones = {t.id: t.phone for t in techs}

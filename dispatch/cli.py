@@ -49,7 +49,11 @@ def _plan_wake(wake) -> dict:
     """The planner's channel for the listener: a new report wakes the plan job at once."""
     from dispatch.plan.service import PLAN_CHANNEL
 
-    return {PLAN_CHANNEL: lambda: wake("plan")}
+    def both() -> None:
+        wake("place")
+        wake("plan")
+
+    return {PLAN_CHANNEL: both}
 
 
 @click.command("serve")

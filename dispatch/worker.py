@@ -95,6 +95,18 @@ def run_report_survey(app: Flask, worker: str) -> tuple[int, int]:
         sqlite_writer.reset(token)
 
 
+def run_place(app: Flask, worker: str) -> int:
+    """Place and offer the new reports (dispatch/plan/service.py); apart from ``run_plan`` so
+    that a report is offered while an improvement is still searching."""
+    from dispatch.plan import service
+
+    token = sqlite_writer.set(True)
+    try:
+        return service.place_all(db.session)
+    finally:
+        sqlite_writer.reset(token)
+
+
 def run_plan(app: Flask, worker: str) -> int:
     """Re-plan the organisations whose plan is out of date (dispatch/plan/service.py)."""
     from dispatch.plan import service
@@ -113,6 +125,7 @@ JOBS: list[Job] = [
     Job("sla_escalations", sla_jobs.run_escalations, "SLA_JOB_INTERVAL_S"),
     Job("preventive", run_preventive, "INTAKE_PREVENTIVE_INTERVAL_S"),
     Job("offers", run_offer_sweep, "ASSIGN_SWEEP_INTERVAL_S"),
+    Job("place", run_place, "PLAN_INTERVAL_S"),
     Job("plan", run_plan, "PLAN_INTERVAL_S"),
     Job("report_survey", run_report_survey, "REPORTS_SURVEY_INTERVAL_S"),
     Job("tencent_pull", run_tencent_pull, "TENCENT_SMS_PULL_INTERVAL_S"),

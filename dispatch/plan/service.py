@@ -99,6 +99,7 @@ def _wake_after_commit(session: Session) -> None:
     if session.info.pop("plan_dirty", False):
         from dispatch import worker
 
+        worker.wake("place")
         worker.wake("plan")
 
 

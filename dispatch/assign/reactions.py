@@ -59,12 +59,12 @@ def on_transition(order: WorkOrder, event) -> None:
     if session is None:
         return
     if event.kind == "queue" and offers.auto_dispatch_enabled(order):
+        if plan_service.enabled() and order.lat is not None and order.lon is not None:
+            plan_service.on_new_report(session, order)  # the worker places and offers it
+            return
         try:
             with session.begin_nested():
-                if plan_service.enabled() and order.lat is not None and order.lon is not None:
-                    plan_service.on_new_report(session, order)
-                else:
-                    offers.dispatch_order(session, order, Actor.system())
+                offers.dispatch_order(session, order, Actor.system())
         except Exception:
             log.exception("automatic dispatch of %s failed; it waits for a dispatcher", order.reference)
     elif event.kind in ("unassign", "reopen"):

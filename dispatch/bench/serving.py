@@ -151,6 +151,21 @@ def gunicorn(app: str, port: int, env: dict, *, workers: int, threads: int, read
         stop(process)
 
 
+@contextmanager
+def worker(env: dict):
+    """One ``dispatch worker`` process (as deployed beside gunicorn), stopped afterwards; yields
+    a function giving its CPU seconds so far."""
+    command = [sys.executable, "-c", "from dispatch.cli import main; main()", "worker"]
+    # Our own fixed command line: this interpreter and our CLI.
+    process = subprocess.Popen(  # noqa: S603
+        command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield lambda: cpu_seconds([process.pid])
+    finally:
+        stop(process)
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)

@@ -69,15 +69,19 @@ def _state(session: Session, org_id: int, *, lock: bool) -> PlanState:
 
 
 def mark_dirty(session: Session, org_id: int, now: datetime | None = None) -> None:
-    """Ask for a re-plan of the organisation (the worker is woken after the commit)."""
+    """Ask for a re-plan of the organisation (the worker is woken after the commit). Plain
+    statements on the table: no flush of the caller's pending rows, no lock when it is already
+    marked (the UPDATE matches no row)."""
     now = now or clock.now()
-    _state(session, org_id, lock=False)
-    session.execute(
-        sa.update(PlanState)
-        .where(PlanState.org_id == org_id, PlanState.dirty_since.is_(None))
-        .values(dirty_since=now),
-        execution_options={"synchronize_session": False},
+    table = PlanState.__table__
+    mark = (
+        table.update().where(table.c.org_id == org_id, table.c.dirty_since.is_(None)).values(dirty_since=now)
     )
+    if session.execute(mark).rowcount == 0:
+        known = session.execute(sa.select(table.c.org_id).where(table.c.org_id == org_id)).first()
+        if known is None:
+            _state(session, org_id, lock=False)
+            session.execute(mark)
     session.info["plan_dirty"] = True
     if session.get_bind().dialect.name == "postgresql":
         session.info["plan_notify"] = True  # sent once, just before the commit

@@ -117,7 +117,8 @@ def _produce(bases: list[str], forms, rate: float, connections: int) -> list[Pos
 
 
 def _drain(deadline_s: float) -> bool:
-    """Wait (inside the app context) until no message is left to send; whether that happened."""
+    """Wait (inside the app context) until no report waits for the worker to place it and no
+    message is left to send; whether that happened."""
     import sqlalchemy as sa
 
     from dispatch.extensions import db
@@ -130,6 +131,10 @@ def _drain(deadline_s: float) -> bool:
                 OutboxMessage.state.in_([SendState.QUEUED, SendState.SENDING, SendState.UNCERTAIN])
             )
         )
+        if not left:
+            from dispatch.plan import service
+
+            left = service.waiting(db.session)
         db.session.rollback()
         if not left:
             return True

@@ -255,34 +255,37 @@ def on_new_report(session: Session, order: WorkOrder, *, now: datetime | None = 
     mark_dirty(session, order.org_id, now)
 
 
-def _unplaced(session: Session, org_id: int) -> bool:
-    """Whether a queued report waits for its first place: on the map, its type dispatched
-    automatically, in no plan, and not already found to be one nobody can take."""
+def _waiting_for_a_place() -> list:
+    """A queued report on the map, in no plan, not already found to be one nobody can take."""
+    return [
+        WorkOrder.status == Status.QUEUED,
+        WorkOrder.lat.isnot(None),
+        WorkOrder.lon.isnot(None),
+        ~sa.exists().where(PlanEntry.work_order_id == WorkOrder.id),
+        ~sa.exists().where(
+            DispatchAlert.work_order_id == WorkOrder.id,
+            DispatchAlert.kind == NO_CANDIDATES,
+            DispatchAlert.acknowledged_at.is_(None),
+        ),
+    ]
+
+
+def waiting(session: Session, org_id: int | None = None) -> int:
+    """How many reports (of the organisation, or of all) of a type offered automatically wait for
+    their first place."""
+    where = _waiting_for_a_place() + ([WorkOrder.org_id == org_id] if org_id is not None else [])
     rows = session.execute(
-        sa.select(WorkOrder.type_code)
-        .where(
-            WorkOrder.org_id == org_id,
-            WorkOrder.status == Status.QUEUED,
-            WorkOrder.lat.isnot(None),
-            WorkOrder.lon.isnot(None),
-            ~sa.exists().where(PlanEntry.work_order_id == WorkOrder.id),
-            ~sa.exists().where(
-                DispatchAlert.work_order_id == WorkOrder.id,
-                DispatchAlert.kind == NO_CANDIDATES,
-                DispatchAlert.acknowledged_at.is_(None),
-            ),
-        )
-        .distinct()
-    ).scalars()
+        sa.select(WorkOrder.type_code, sa.func.count()).where(*where).group_by(WorkOrder.type_code)
+    ).all()
     known: dict[str, bool] = {}
-    return any(auto_dispatched(known, code) for code in list(rows))
+    return sum(count for code, count in rows if auto_dispatched(known, code))
 
 
 def place_new(session: Session, org_id: int, *, now: datetime | None = None) -> bool:
     """Place the organisation's new reports (the solver's insertion, nothing else moves) and
     offer them as planned, in one transaction; the organisation stays dirty for the improvement.
     Returns whether there was anything to place."""
-    if not _unplaced(session, org_id):
+    if not waiting(session, org_id):
         session.rollback()
         return False
     replan(session, org_id, now=now, budget_s=0.0, reason="report", keep_dirty=True)
@@ -327,11 +330,15 @@ def on_transition(order: WorkOrder, event) -> None:
 
 
 def place_all(session: Session) -> int:
-    """``place_new`` for every organisation marked dirty; returns how many placed something."""
-    dirty = list(session.scalars(sa.select(PlanState.org_id).where(PlanState.dirty_since.isnot(None))))
+    """``place_new`` for every organisation with a report waiting for its first place; returns
+    how many placed something. It looks for the reports themselves, not for a mark: a report
+    committed while a re-plan was being applied is found all the same."""
+    if not enabled():
+        return 0
+    org_ids = list(session.scalars(sa.select(WorkOrder.org_id).where(*_waiting_for_a_place()).distinct()))
     session.rollback()
     placed = 0
-    for org_id in dirty:
+    for org_id in org_ids:
         try:
             placed += place_new(session, org_id)
         except Exception:

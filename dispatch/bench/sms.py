@@ -34,8 +34,9 @@ from dispatch.bench.workload import add_technicians, field_types, mobile, report
 GOAL = 0.15
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"  # noqa: S105  (a local, throw-away token)
 NOT_COVERED = (
-    "the delivery of the replies and acknowledgements to Twilio (queued only; `dispatch bench "
-    "storm` covers it), follow-up messages completing an unfinished report, parts and service "
+    "the worker: the delivery of the replies and acknowledgements to Twilio (queued only; "
+    "`dispatch bench storm` covers it) and the placing and offering of the citizens' reports, "
+    "follow-up messages completing an unfinished report, parts and service "
     "report commands, broadcast offers, Tencent's webhook"
 )
 STEPS = ("Y {code}", "OTW {code}", "ARR {code}")
@@ -46,6 +47,7 @@ def _prepare(app, jobs: int, technicians: int) -> tuple[list[tuple[str, str]], s
     """Technicians and offered jobs: [(technician's phone, job code)] and the county's number."""
     import sqlalchemy as sa
 
+    from dispatch import worker
     from dispatch.assign.models import Offer, OfferState, Technician
     from dispatch.auth.service import organisation
     from dispatch.extensions import db
@@ -59,6 +61,7 @@ def _prepare(app, jobs: int, technicians: int) -> tuple[list[tuple[str, str]], s
         for n, (kind, lat, lon, _phone) in enumerate(reports(rng, jobs)):
             take(db.session, org, kind, lat, lon, mobile(10**7 + n), n)
             db.session.commit()
+        worker.run_place(app, "bench-sms")  # the worker offers them, as their commits wake it
         held = db.session.execute(
             sa.select(Technician.phone, WorkOrder.job_code)
             .join(Offer, Offer.technician_id == Technician.id)

@@ -35,6 +35,14 @@ def local(dt: datetime | None) -> datetime | None:
     return None if dt is None else aware(dt).astimezone(_zone)
 
 
+def short(dt: datetime | None) -> str:
+    """Local time of day ("17:29") when ``dt`` is today, else with its date ("12-02 17:29")."""
+    if dt is None:
+        return ""
+    at = local(dt)
+    return at.strftime("%H:%M" if at.date() == local(now()).date() else "%m-%d %H:%M")
+
+
 def aware(dt: datetime) -> datetime:
     """A naive datetime is read in the configured zone; the result is in UTC.
 

@@ -66,6 +66,11 @@ def _when_filter(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return clock.local(dt).strftime(fmt) if dt else ""
 
 
+@bp.app_template_filter("short_when")
+def _short_when_filter(dt: datetime | None) -> str:
+    return clock.short(dt)
+
+
 @bp.app_context_processor
 def _console_globals():
     def linked_pages():
@@ -90,6 +95,7 @@ def _console_globals():
         "precision_label": lambda code: labels.label(labels.PRECISION, code),
         "send_label": lambda code: labels.label(labels.SEND_STATE, code),
         "offer_label": lambda code: labels.label(labels.OFFER_STATE, code),
+        "system_note": lambda text: labels.label(labels.SYSTEM_NOTE, text),
         "skills_label": lambda codes: ", ".join(labels.label(labels.SKILL, c) for c in codes or ()),
         "type_name": lambda code: labels.type_name(code, locale()),
         "is_console_user": lambda: (

@@ -110,7 +110,9 @@ EVENT = {
     "need_location": _l("needs a location"),
     "queue": _l("queued"),
     "offer": _l("offered"),
-    "offer_lapsed": _l("offer lapsed"),
+    "offer_lapsed": _l("back in the queue"),
+    "plan_pinned": _l("pinned by a dispatcher"),
+    "plan_unpinned": _l("pin removed"),
     "accept": _l("accepted"),
     "unassign": _l("unassigned"),
     "depart": _l("on the way"),
@@ -155,6 +157,17 @@ OFFER_STATE = {
     "taken": _l("taken by a colleague"),
     "withdrawn": _l("withdrawn"),
     "undelivered": _l("SMS not delivered"),
+}
+
+#: Why an offer ended or the plan acted, when the system says so (a person's own words are shown
+#: as written).
+SYSTEM_NOTE = {
+    "re-planned": _l("moved by the plan"),
+    "timeout": _l("no answer in time"),
+    "by phone": _l("by phone"),
+    "assigned by the dispatcher": _l("assigned by the dispatcher"),
+    "unassign": _l("unassigned"),
+    "reopen": _l("reopened"),
 }
 
 #: Skills as technicians are registered with them (config and the roster use these codes).

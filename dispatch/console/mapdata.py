@@ -204,14 +204,13 @@ def technicians_in(session: Session, org_id: int, bbox: BBox) -> list[dict]:
 
 
 def _stop(s: Stop) -> dict:
-    hhmm = lambda moment: clock.local(moment).strftime("%H:%M") if moment else None  # noqa: E731
     return {
         "ref": s.reference,
         "position": s.position,
         "lat": s.lat,
         "lon": s.lon,
-        "eta_local": hhmm(s.eta_at),
-        "due_local": hhmm(s.due_at),
+        "eta_local": clock.short(s.eta_at) or None,
+        "due_local": clock.short(s.due_at) or None,
         "at_risk": s.at_risk,
         "pin": s.pin,
     }

@@ -96,12 +96,16 @@ def pending(session: Session, org_id: int, before: date | None = None) -> list[R
 
 def close_month(session: Session, org_id: int, month: str, user: User) -> MonthClose:
     """Lock ``month``: refused while a part received in it (or before) has no disposition, for a
-    month not yet begun, and for a month already closed."""
+    month not yet ended (closed, it would refuse every entry of the days still to come), and for a
+    month already closed."""
     start, end = month_bounds(month)
     if user.org_id != org_id or not user.has_role(*CLOSERS):
         raise NotAllowed(_("That belongs to another organisation."))
-    if start > ledger.today():
-        raise PartsError(_("A month that has not begun cannot be closed."))
+    if end > ledger.today():
+        raise PartsError(
+            _("%(month)s has not ended: a month can be closed from the first day of the next one.")
+            % {"month": month}
+        )
     if ledger.is_closed(session, org_id, month):
         raise PartsError(_("The month %(month)s is closed: no entry may be dated in it.") % {"month": month})
     waiting = pending(session, org_id, before=end)

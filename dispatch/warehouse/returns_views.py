@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -73,7 +75,9 @@ def tag(returned_id: int):
 @bp.get("/close")
 @roles_required(*WAREHOUSE_ROLES)
 def close():
-    month = month_arg()
+    # The month to close is the last one (a month is closed once it has ended).
+    last_month = ledger.month_of(ledger.today().replace(day=1) - timedelta(days=1))
+    month = month_arg() if request.args.get("month") else last_month
     from dispatch.parts.returns_models import MonthClose
 
     closed = list(
@@ -88,6 +92,7 @@ def close():
         closed=closed,
         report=closing.closing_report(db.session, org_id(), month),
         is_closed=ledger.is_closed(db.session, org_id(), month),
+        ended=closing.month_bounds(month)[1] <= ledger.today(),
     )
 
 
@@ -110,7 +115,12 @@ def dispose(returned_id: int):
 @roles_required(*WAREHOUSE_ROLES)
 def close_month():
     month = request.form.get("month", "")
-    closing.close_month(db.session, org_id(), month, current_user)
+    try:
+        closing.close_month(db.session, org_id(), month, current_user)
+    except PartsError as refused:  # back to the page, with the reason
+        db.session.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for("warehouse.close", month=month or None))
     commit()
     flash(_("The month %(month)s is closed.") % {"month": month}, "ok")
     return redirect(url_for("warehouse.close", month=month))

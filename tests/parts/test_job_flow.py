@@ -141,6 +141,9 @@ def test_a_job_from_sms_requisition_to_write_off_and_claim(shop, db, balanced):
         db.commit()
         balanced(org)
     assert claims.recovered(db, org) == {(valve.supplier.name, "2026-11"): 42000}
+    with pytest.raises(PartsError, match="尚未结束"):
+        closing.close_month(db, org, "2026-11", demo.users["warehouse"])
+    clock.freeze(datetime(2026, 12, 1, 8, 30, tzinfo=CST))  # November is over
     closing.close_month(db, org, "2026-11", demo.users["warehouse"])
     db.commit()
 

@@ -70,15 +70,27 @@ def test_nobody_approves_their_own_requisition(demo, db):
     assert ledger.on_hand_of(db, van.id, clamp.id) == 1
 
 
-def test_a_closed_month_refuses_entries(demo, db):
+def test_a_month_is_closed_once_it_has_ended_and_then_refuses_entries(demo, db):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from dispatch import clock
     from dispatch.parts import closing
 
-    clamp = catalog.find(db, demo.xinye.id, "P-1001")
-    supplier = clamp.supplier
-    month = ledger.month_of(ledger.today())
+    this_month = ledger.today()
+    month = ledger.month_of(this_month)
+    with pytest.raises(PartsError, match="尚未结束"):
+        closing.close_month(db, demo.xinye.id, month, demo.users["supervisor"])
+    assert not ledger.is_closed(db, demo.xinye.id, month)
+
+    first = date(this_month.year + this_month.month // 12, this_month.month % 12 + 1, 1)
+    clock.freeze(datetime(first.year, first.month, first.day, 8, tzinfo=ZoneInfo("Asia/Shanghai")))
     closing.close_month(db, demo.xinye.id, month, demo.users["supervisor"])
     with pytest.raises(MonthClosed):
-        documents.receive_goods(db, demo.xinye.id, supplier, [(clamp, 1)], demo.users["warehouse"])
+        ledger.book_date(db, demo.xinye.id, this_month)
+    # Today's entries go on: the open month is the new one.
+    clamp = catalog.find(db, demo.xinye.id, "P-1001")
+    documents.receive_goods(db, demo.xinye.id, clamp.supplier, [(clamp, 1)], demo.users["warehouse"])
 
 
 def test_a_stock_count_adjusts_with_its_reason(demo, db, balanced):
@@ -117,12 +129,12 @@ def test_a_late_report_is_booked_in_the_open_month_with_its_own_date(demo, db, b
     order = make_order(demo.xinye, assignee_id=tech.id)
     db.commit()
     this_month = ledger.today()
-    closing.close_month(db, demo.xinye.id, ledger.month_of(this_month), demo.users["warehouse"])
-    db.commit()
     next_month = date(this_month.year + this_month.month // 12, this_month.month % 12 + 1, 2)
     clock.freeze(
         datetime(next_month.year, next_month.month, next_month.day, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
     )
+    closing.close_month(db, demo.xinye.id, ledger.month_of(this_month), demo.users["warehouse"])
+    db.commit()
     doc = jobs.book_consumption(
         db, order, [jobs.ReportLine("P-1001", 1)], report_id=None, technician=tech, on=this_month
     )

@@ -37,6 +37,11 @@ def test_a_dispatcher_pins_a_job_first_and_removes_the_pin(client, auth, app, db
     assert county.tech.id not in service.queues(db, county.org.id)
     page = client.get(f"/console/orders/{order.reference}", headers=EN).get_data(as_text=True)
     assert "Pinned first in the plan of 李师傅." in page
+    # The timeline and the offers say what happened in the reader's language, no internal words.
+    zh = client.get(f"/console/orders/{order.reference}", headers={"Accept-Language": "zh"})
+    text = zh.get_data(as_text=True)
+    assert "调度员指定" in text and "计划调整" in text
+    assert "plan_pinned" not in text and "re-planned" not in text
 
     version = db.get(WorkOrder, order.id).version
     response = client.post(f"/console/orders/{order.reference}/plan-unpin", data={"version": version})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -200,3 +201,21 @@ def test_stock_opens_on_the_central_warehouse_and_ships_only_where_there_are_sta
     _login(client, "coach.warehouse")
     client.post("/language/en")
     assert "Shipment to a service station" in client.get("/warehouse/stock").get_data(as_text=True)
+
+
+def test_the_close_page_offers_last_month_and_refuses_the_running_one(demo, client, db):
+    this_month = ledger.month_of(ledger.today())
+    first = ledger.today().replace(day=1)
+    last_month = ledger.month_of(first - timedelta(days=1))
+    _login(client, "warehouse")
+    client.post("/language/en")
+    page = client.get("/warehouse/close").get_data(as_text=True)
+    assert f"Monthly close {last_month}" in page and f"Close {last_month}" in page
+    running = client.get(f"/warehouse/close?month={this_month}").get_data(as_text=True)
+    assert "has not ended" in running and f"Close {this_month}" not in running
+    refused = client.post("/warehouse/close", data={"month": this_month}, follow_redirects=True)
+    assert refused.status_code == 200 and "has not ended" in refused.get_data(as_text=True)
+    assert not ledger.is_closed(db, demo.xinye.id, this_month)
+    client.post("/language/zh_Hans_CN")
+    report = client.get(f"/warehouse/close/{last_month}/report").get_data(as_text=True)
+    assert "入库" in report and "收到时间" not in report

@@ -67,6 +67,13 @@ CLAIM_STATE = {
     "rejected": _l("rejected"),
     "credited": _l("credited"),
 }
+#: The button that moves a claim on to a state: what the clerk does, not where it ends.
+CLAIM_ACTION = {
+    "sent": _l("Mark as sent to the supplier"),
+    "accepted": _l("Supplier accepted"),
+    "rejected": _l("Supplier rejected"),
+    "credited": _l("Credit received"),
+}
 #: The export's column headers in the user's language, in the order of reconciliation.COLUMNS.
 COLUMN_HEADERS = (
     _l("Month"),
@@ -104,6 +111,17 @@ def month_arg() -> str:
     return month
 
 
+def place_name(place) -> str:
+    """An organisation's one warehouse, shelf or scrap by its kind in the reader's language; a
+    van, station or supplier by its kind and its own name."""
+    from dispatch.parts.locations import SINGLES
+
+    if place is None:
+        return ""
+    kind = str(LOCATION_KIND.get(place.kind.value, place.kind.value))
+    return kind if place.kind in SINGLES else f"{kind} · {place.name}"
+
+
 def yuan(cents: int | None) -> str:
     return f"{(cents or 0) / 100:,.2f}"
 
@@ -123,9 +141,11 @@ def _warehouse_globals():
         "doc_kind": lambda c: label(DOC_KIND, c),
         "doc_state": lambda c: label(DOC_STATE, c),
         "location_kind": lambda c: label(LOCATION_KIND, c),
+        "place_name": place_name,
         "discrepancy_label": lambda c: label(DISCREPANCY, c),
         "disposition_label": lambda c: label(DISPOSITION, c),
         "claim_state": lambda c: label(CLAIM_STATE, c),
+        "claim_action": lambda c: label(CLAIM_ACTION, c),
         "is_approver": lambda: current_user.is_authenticated and current_user.has_role(*APPROVER_ROLES),
         "now": clock.now(),
         "part_name": lambda part, loc: part.name(loc) if part is not None else "",

@@ -137,6 +137,7 @@ EVENT = {
     "duplicate_unlinked": _l("duplicate link removed"),
     "owner_taken": _l("taken in charge"),
     "part_used": _l("part used"),
+    "old_part_packed": _l("old part packed"),
     "sign_placed": _l("warning sign in place"),
     "sla_warning": _l("deadline at risk"),
     "sla_breach": _l("deadline breached"),

@@ -3,6 +3,9 @@
 - ``report_submitted`` → consumption booked (van → customer), old parts expected back;
 - ``report_voided`` → that consumption given back, its expected old parts withdrawn;
 - the write-off asks ``report_state`` for the job's current report;
+- a report's part line takes its number, name and old-part-back flag from the catalog
+  (``catalog_part``), and PACKED before submission asks for the draft's old parts
+  (``draft_old_parts``);
 - the technician's parts words join the SMS command table (``dispatch.parts.sms``).
 
 Each receiver runs inside the report's own transaction, so a report and its bookings commit or
@@ -17,7 +20,8 @@ from sqlalchemy.orm import Session, object_session
 from dispatch import clock, signals
 from dispatch.assign.models import Technician
 from dispatch.orders.models import WorkOrder
-from dispatch.parts import jobs
+from dispatch.parts import catalog, jobs, returns
+from dispatch.parts.errors import UnknownPart
 
 
 def report_lines(report) -> list[jobs.ReportLine]:
@@ -65,10 +69,45 @@ def current_report_state(session: Session, order_id: int) -> str | None:
     return state.value if state is not None else None
 
 
+def catalog_part(session: Session, org_id: int, text: str):
+    """The catalog's part for a report line, as the reports know it; None when unknown."""
+    from dispatch.reports.service import CatalogPart
+
+    try:
+        part = catalog.find(session, org_id, text)
+    except UnknownPart:
+        return None
+    return CatalogPart(part.number, part.name_zh, part.name_en, part.returns_required)
+
+
+def draft_old_parts(session: Session, order_id: int) -> list[str]:
+    """The part numbers of the job's draft report whose old part comes back: the line says so or
+    the catalog does (as the consumption booked at submission will expect them)."""
+    from dispatch.reports.models import ReportState, ServiceReport, ServiceReportPart
+
+    order = session.get(WorkOrder, order_id)
+    lines = session.scalars(
+        sa.select(ServiceReportPart)
+        .join(ServiceReport, ServiceReport.id == ServiceReportPart.report_id)
+        .where(ServiceReport.work_order_id == order_id, ServiceReport.state == ReportState.DRAFT)
+        .order_by(ServiceReportPart.id)
+    )
+    numbers = []
+    for line in lines:
+        known = None if line.old_part_returns else catalog_part(session, order.org_id, line.part_number)
+        if line.old_part_returns or (known is not None and known.returns_required):
+            numbers.append(line.part_number)
+    return numbers
+
+
 def connect() -> None:
     signals.report_submitted.connect(on_report_submitted, weak=False)
     signals.report_voided.connect(on_report_voided, weak=False)
     jobs.report_state = current_report_state
+    returns.draft_old_parts = draft_old_parts
+    from dispatch.reports import service
+
+    service.catalog_part = catalog_part
     from dispatch.parts import sms
 
     sms.connect()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from dispatch.assign.models import Technician
 from dispatch.auth.models import User
 from dispatch.orders.models import WorkOrder
-from dispatch.parts import catalog, ledger, locations
+from dispatch.parts import catalog, ledger, locations, returns
 from dispatch.parts.documents import APPROVERS
 from dispatch.parts.errors import NotAllowed, PartsError, UnknownPart
 from dispatch.parts.ledger import Move
@@ -82,6 +82,8 @@ def book_consumption(
         report_id=report_id,
     )
     taken: dict[int, int] = defaultdict(int)
+    # Packed before the report was submitted (or before this revision): already on its way.
+    packed = returns.packed_times(session, order.id)
     for line in lines:
         try:
             part = catalog.find(session, order.org_id, line.part_number)
@@ -116,6 +118,7 @@ def book_consumption(
                     technician_id=technician.id if technician else None,
                     serial_removed=line.serial_removed,
                     serial_fitted=line.serial_fitted,
+                    packed_at=packed.get(catalog.normalise_number(part.number)),
                 )
             )
     session.flush()

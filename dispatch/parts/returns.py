@@ -8,6 +8,7 @@ discrepancy. The same serial twice is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.auth.models import User
-from dispatch.orders.models import WorkOrder
+from dispatch.orders import lifecycle
+from dispatch.orders.lifecycle import Actor
+from dispatch.orders.models import Event, WorkOrder
 from dispatch.parts import catalog, ledger, locations
 from dispatch.parts.errors import PartsError
 from dispatch.parts.ledger import Move
@@ -39,13 +42,49 @@ def outstanding(
     return list(session.scalars(query.order_by(ExpectedReturn.expected_at, ExpectedReturn.id)))
 
 
-def mark_packed(session: Session, order: WorkOrder, technician_id: int, now: datetime | None = None) -> int:
-    """The technician packed the job's old parts: returns how many expected parts that covers."""
+#: The timeline's record that the technician packed old parts; ``data["parts"]`` their numbers.
+PACKED_EVENT = "old_part_packed"
+
+#: The part numbers of a job's draft service report whose old part comes back, in line order.
+#: ``dispatch.parts.hooks`` sets it to read the service reports.
+draft_old_parts: Callable[[Session, int], list[str]] = lambda session, order_id: []  # noqa: E731
+
+
+def mark_packed(session: Session, order: WorkOrder, actor: Actor, now: datetime | None = None) -> int:
+    """The technician packed the job's old parts: returns how many expected parts that covers
+    (none before the service report is submitted: see ``note_packed_before_report``)."""
     found = outstanding(session, order.org_id, work_order_id=order.id)
     for expected in found:
         expected.packed_at = now or clock.now()
+    if found:
+        lifecycle.record(session, order, PACKED_EVENT, actor, data={"parts": [e.part.number for e in found]})
     session.flush()
     return len(found)
+
+
+def note_packed_before_report(session: Session, order: WorkOrder, actor: Actor) -> list[str]:
+    """The technician packed old parts before the job's service report is submitted, so nothing
+    is expected back yet: the job's timeline keeps which parts of the draft are packed, and the
+    returns the submitted report books are marked packed from it (``packed_times``). Returns
+    those part numbers; empty when the draft has no old part to bring back."""
+    numbers = list(dict.fromkeys(draft_old_parts(session, order.id)))
+    if numbers:
+        lifecycle.record(session, order, PACKED_EVENT, actor, data={"parts": numbers})
+        session.flush()
+    return numbers
+
+
+def packed_times(session: Session, order_id: int) -> dict[str, datetime]:
+    """Per part number (``catalog.normalise_number``), when the technician last said the job's
+    old part of it is packed."""
+    times: dict[str, datetime] = {}
+    events = session.scalars(
+        sa.select(Event).where(Event.order_id == order_id, Event.kind == PACKED_EVENT).order_by(Event.id)
+    )
+    for event in events:
+        for number in event.data.get("parts", []):
+            times[catalog.normalise_number(number)] = event.at
+    return times
 
 
 def receive(

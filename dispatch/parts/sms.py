@@ -80,13 +80,22 @@ def van_stock(ctx: Context, command: Command):
 
 def packed(ctx: Context, command: Command):
     order = commands.find_job(ctx, command)
-    count = returns.mark_packed(ctx.session, order, ctx.tech.id, ctx.now)
-    if not count:
+    count = returns.mark_packed(ctx.session, order, ctx.actor, ctx.now)
+    if count:
+        return _("Job %(code)s: %(count)s old part(s) packed. Bring them to the warehouse.") % {
+            "code": order.job_code,
+            "count": count,
+        }, order
+    numbers = returns.note_packed_before_report(ctx.session, order, ctx.actor)
+    if not numbers:
         return _("Job %(code)s has no old part to bring back.") % {"code": order.job_code}, order
-    return _("Job %(code)s: %(count)s old part(s) packed. Bring them to the warehouse.") % {
-        "code": order.job_code,
-        "count": count,
-    }, order
+    return fit_two_segments(
+        _(
+            "Job %(code)s: old part of %(parts)s noted as packed; the warehouse expects it once "
+            "the service report is submitted. Bring it to the warehouse."
+        )
+        % {"code": order.job_code, "parts": ", ".join(numbers)}
+    ), order
 
 
 def _checked_part_used(original: Callable) -> Callable:

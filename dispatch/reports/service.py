@@ -8,6 +8,8 @@ only when the fields that config/reports.toml requires are there; submitting is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 from dispatch import clock, signals
 from dispatch.errors import DomainError
 from dispatch.geo.models import AssetKind, Customer
+from dispatch.language import short_language
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import Event, Status, WorkOrder
@@ -35,6 +38,25 @@ from dispatch.reports.rules import rules
 TEXT_FIELDS = ("heard", "seen", "checked", "cause", "work_done", "advice")
 #: Order states in which the work can still be completed by submitting the report.
 BEFORE_DONE = (Status.ACCEPTED, Status.EN_ROUTE, Status.ON_SITE)
+
+
+@dataclass(frozen=True)
+class CatalogPart:
+    """What a report line takes from the organisation's parts catalog."""
+
+    number: str
+    name_zh: str
+    name_en: str
+    #: The catalog says the old part must come back.
+    returns_required: bool
+
+    def name(self, language: str) -> str:
+        return self.name_zh if language == "zh" else self.name_en
+
+
+#: The catalog part an organisation means by a number or nickname, or None when the catalog
+#: does not know it. ``dispatch.parts.hooks`` sets it (the reports know nothing of the ledger).
+catalog_part: Callable[[Session, int, str], CatalogPart | None] = lambda session, org_id, text: None  # noqa: E731
 
 
 class ReportError(DomainError):
@@ -180,8 +202,16 @@ def add_part(
 ) -> ServiceReportPart:
     if not report.is_draft:
         raise ReportError(_("This report is no longer a draft: a correction is a new revision."))
+    """A part line on a draft. A part the catalog knows is written under its catalog number, with
+    its name in the customer's language when none is given, and its old part comes back when the
+    catalog says so (the warehouse expects it then, whatever the line says)."""
     if quantity < 1:
         raise ReportError(_("A part line needs a quantity of at least 1."))
+    known = catalog_part(session, report.order.org_id, part_number)
+    if known is not None:
+        part_number = known.number
+        name = name.strip() or known.name(short_language(report.order.reporter_language))
+        old_part_returns = old_part_returns or known.returns_required
     line = ServiceReportPart(
         report=report,
         part_number=part_number.strip().upper(),

@@ -30,9 +30,10 @@ def test_the_link_after_done_opens_a_prefilled_page_that_completes_the_report(db
     assert submitted.status_code == 302 and "/r/" in submitted.headers["Location"]
     report = report_of(db, order)
     assert report.state is ReportState.COMPLETE and report.filled_via == "mobile"
-    assert [(p.part_number, p.quantity, p.old_part_returns) for p in report.parts] == [
-        ("ZY-HINGE-01", 2, False),
-        ("ZY-BOLT-08", 4, True),
+    # The hinge from the SMS: the catalog's name, and its old part must come back.
+    assert [(p.part_number, p.name, p.quantity, p.old_part_returns) for p in report.parts] == [
+        ("ZY-HINGE-01", "前门铰链总成", 2, True),
+        ("ZY-BOLT-08", "铰链螺栓 M8", 4, True),
     ]
     assert len(sent_to(db, DRIVER, "report_sign")) == 1
     # The link is used up: the page shows the submitted report, and a post is refused.

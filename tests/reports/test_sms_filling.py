@@ -1,9 +1,21 @@
 """The technician fills the report by SMS: DONE asks in one message for what is missing and gives
 the link; his answers complete it; the customer is then asked to sign."""
 
+import pytest
+
 from dispatch.orders.models import Status
 from dispatch.reports.models import ReportState
-from tests.reports.helpers import DRIVER, OWNER_PHONE, link_in, on_site, report_of, sent_to, technician, text
+from tests.reports.helpers import (
+    DRIVER,
+    OWNER_PHONE,
+    finish_by_sms,
+    link_in,
+    on_site,
+    report_of,
+    sent_to,
+    technician,
+    text,
+)
 
 
 def test_done_asks_for_what_is_missing_with_the_link_in_one_reply(db, demo):
@@ -53,3 +65,19 @@ def test_mileage_by_sms_updates_the_registry_and_the_warranty_verdict(db, demo):
     assert report.mileage_km == 365000
     assert report.warranty["in_warranty"] is False
     assert "km_over" in report.warranty["reasons"]
+
+
+@pytest.mark.parametrize(("language", "name"), [("zh", "前门铰链总成"), ("en", "Front door hinge assembly")])
+def test_a_part_used_by_sms_takes_its_name_and_old_part_back_from_the_catalog(db, demo, language, name):
+    order = on_site(db, demo, language=language)
+    tech = technician(db, "ZY-T01")
+    text(db, tech.phone, "配件 321 铰链 2")  # by its nickname
+    text(db, tech.phone, "配件 321 ZY-BOLT-08 4")  # a bolt: its old part stays
+    finish_by_sms(db, order, tech.phone)
+    report = report_of(db, order)
+    assert report.state is ReportState.COMPLETE
+    lines = [(p.part_number, p.name, p.quantity, p.old_part_returns) for p in report.parts]
+    assert lines == [
+        ("ZY-HINGE-01", name, 2, True),
+        ("ZY-BOLT-08", "铰链螺栓 M8" if language == "zh" else "Hinge bolt M8", 4, False),
+    ]

@@ -56,6 +56,20 @@ def _plan_wake(wake) -> dict:
     return {PLAN_CHANNEL: both}
 
 
+#: ``[app] public_base_url`` as shipped in config/settings.toml.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def served_base_url(configured: str, host: str, port: int, environ) -> str:
+    """The public address for ``dispatch serve``: the configured one, or — when nothing was
+    configured — this very server, so that the links in texts (signing, reports) work on another
+    port too."""
+    if "PUBLIC_BASE_URL" in environ or configured != DEFAULT_BASE_URL:
+        return configured
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104  (a comparison)
+    return f"http://{shown}:{port}"
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
@@ -73,6 +87,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 
     app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.config["PUBLIC_BASE_URL"] = served_base_url(app.config["PUBLIC_BASE_URL"], host, port, os.environ)
     upgrade_database()
     if app.config["DEMO_LOAD_WHEN_EMPTY"] and database_is_empty():
         click.echo("Empty database: loading the demo data …")

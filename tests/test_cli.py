@@ -66,3 +66,14 @@ def test_user_create_refuses_a_short_password_and_a_taken_name(runner, db):
 def test_unknown_organisation_is_a_clear_error(runner, db):
     result = runner.invoke(args=["apikey", "create", "k", "--org", "nowhere"])
     assert result.exit_code != 0 and "nowhere" in result.output
+
+
+def test_serve_links_texts_to_its_own_port_unless_an_address_is_configured():
+    from dispatch.cli import DEFAULT_BASE_URL, served_base_url
+
+    assert served_base_url(DEFAULT_BASE_URL, "127.0.0.1", 5077, {}) == "http://127.0.0.1:5077"
+    assert served_base_url(DEFAULT_BASE_URL, "0.0.0.0", 8000, {}) == "http://127.0.0.1:8000"  # noqa: S104
+    configured = "https://dispatch.example.org"
+    assert served_base_url(configured, "127.0.0.1", 5077, {}) == configured
+    given = {"PUBLIC_BASE_URL": DEFAULT_BASE_URL}
+    assert served_base_url(DEFAULT_BASE_URL, "127.0.0.1", 5077, given) == DEFAULT_BASE_URL

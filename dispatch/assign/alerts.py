@@ -21,6 +21,11 @@ from dispatch.orders.models import Milestone, Status, WorkOrder
 
 NO_ACCEPTANCE = "no_acceptance"
 NO_CANDIDATES = "no_candidates"
+#: The stored message of a NO_CANDIDATES alert (shown translated by ``message_of``).
+NO_CANDIDATES_MESSAGE = (
+    "Nobody who may still be asked is free to take this job (whoever declined it or let its offer "
+    "time out is not asked again): assign it by hand."
+)
 #: Statuses in which nobody has taken the job yet.
 WAITING = (Status.QUEUED, Status.OFFERED)
 
@@ -61,7 +66,10 @@ def describe(alert: DispatchAlert) -> str:
     if alert.kind == NO_ACCEPTANCE:
         return _("Nobody has accepted this job yet.")
     if alert.kind == NO_CANDIDATES:
-        return _("Nobody is free to take this job: assign it by hand.")
+        return _(
+            "Nobody who may still be asked is free to take this job (whoever declined it or let "
+            "its offer time out is not asked again): assign it by hand."
+        )
     return alert.message
 
 

@@ -54,6 +54,10 @@ APPLIES: dict[CommandKind, Collection[Status]] = {
 }
 
 
+#: How far along a job is, for suggesting which one a command without a job number means.
+ADVANCED = {Status.ACCEPTED: 1, Status.EN_ROUTE: 2, Status.ON_SITE: 3, Status.WORK_DONE: 4}
+
+
 class Refusal(Exception):
     """A polite no: the reply says why and what to send instead; nothing was changed."""
 
@@ -160,6 +164,8 @@ def find_job(ctx: Context, command: Command) -> WorkOrder:
         return fitting[0]
     if not fitting:
         raise Refusal(_("You have no job this applies to. Reply LIST for your jobs."))
+    # The job furthest along first (on site, then on the way): the one he most likely means.
+    fitting.sort(key=lambda o: -ADVANCED.get(_effective(o), 0))
     codes = ", ".join(o.job_code or "?" for o in fitting)
     raise Refusal(
         _("You have several jobs (%(codes)s): add the job number. %(form)s")

@@ -241,7 +241,10 @@ def dispatch_order(
     )
     if not found:
         alerts.raise_alert(
-            session, order, alerts.NO_CANDIDATES, "Nobody is free to take this job: assign it by hand."
+            session,
+            order,
+            alerts.NO_CANDIDATES,
+            alerts.NO_CANDIDATES_MESSAGE,
         )
         return []
     return make_offers(session, order, found, actor, broadcast=broadcast and size > 1, now=now, policy=policy)

@@ -170,7 +170,7 @@ def apply(
                 session,
                 session.get(WorkOrder, key),
                 alerts.NO_CANDIDATES,
-                "Nobody is free to take this job: assign it by hand.",
+                alerts.NO_CANDIDATES_MESSAGE,
             )
     _write_entries(session, snap, plan, placed, left_out, org_id=org_id, now=now)
     _tell_first(session, snap, plan, now)

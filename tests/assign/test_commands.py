@@ -115,6 +115,11 @@ def test_job_code_optional_only_when_one_job_fits(county_org, db):
     assert text(db, tech.phone, f"OTW {second.job_code}").startswith(f"已出发前往工单{second.job_code}")
     # Now only the first can still take "on the way".
     assert text(db, tech.phone, "出发").startswith(f"已出发前往工单{first.job_code}")
+    assert f"到达工单{second.job_code}" in text(db, tech.phone, f"ARR {second.job_code}")
+    # Still two jobs DONE could mean: the one he is at is suggested, not the one he is going to.
+    reply = text(db, tech.phone, "DONE")
+    assert "您有多个工单" in reply and f"完成 {second.job_code}" in reply
+    assert events(db, first)[-1] == "depart" and events(db, second)[-1] == "arrive"
 
 
 def test_commands_on_somebody_elses_job_are_refused_and_change_nothing(county_org, db):

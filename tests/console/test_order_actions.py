@@ -297,6 +297,6 @@ def test_the_queue_shows_assignment_and_delivery_alerts(client, auth, db, county
     db.commit()
     auth.login("disp")
     html = client.get("/console/", headers=EN).get_data(as_text=True)
-    assert 'id="alerts"' in html and "Nobody is free to take this job" in html
+    assert 'id="alerts"' in html and "Nobody who may still be asked is free" in html
     assert "could not be delivered" in html and "30003" in html
     assert foreign.reference not in html

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from dispatch.bench import assign as _assign  # noqa: F401  (adds `bench assign`)
 from dispatch.bench import bench
+
+# The bench runs its own worker thread (placing and delivering): no placing after each commit here.
+pytestmark = pytest.mark.no_plan_worker
 
 ARGS = ["assign", "--technicians", "30", "--jobs", "20", "--rate", "10", "--seconds", "1"]
 

@@ -16,7 +16,7 @@ from dispatch.bench import console as _console  # noqa: F401  (adds `bench conso
 from dispatch.bench import intake as _intake  # noqa: F401  (adds `bench intake`)
 from dispatch.bench import sms as _sms  # noqa: F401  (adds `bench sms`)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.no_plan_worker]  # the benches start their own workers
 #: First of the ports the benchmarks may serve on; 0: any free ones.
 PORT = os.environ.get("BENCH_TEST_PORT", "0")
 

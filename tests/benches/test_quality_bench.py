@@ -13,6 +13,9 @@ from click.testing import CliRunner
 from dispatch.bench import bench
 from dispatch.bench import quality as _quality_bench  # noqa: F401  (adds `bench quality`)
 
+# The bench calls the worker's placing itself, as a report's commit wakes it.
+pytestmark = pytest.mark.no_plan_worker
+
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "dispatch-quality"
 
 

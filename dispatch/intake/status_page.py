@@ -120,11 +120,14 @@ def status():
     reference, phone = request.args.get("reference", ""), request.args.get("phone", "")
     asked = "reference" in request.args
     order = _find(reference, phone) if asked else None
+    # A report of a problem already reported is handled with the first one: its state is that
+    # one's (whose reference, another person's, is not shown).
+    handled = order.duplicate_of if order is not None and order.duplicate_of is not None else order
     promised = None
-    if order is not None and order.status not in (Status.CLOSED, Status.CANCELLED):
+    if handled is not None and handled.status not in (Status.CLOSED, Status.CANCELLED):
         promised = db.session.scalar(
             sa.select(sa.func.max(Milestone.due_at)).where(
-                Milestone.order_id == order.id, Milestone.met_at.is_(None)
+                Milestone.order_id == handled.id, Milestone.met_at.is_(None)
             )
         )
     org = order.org if order is not None else public_org()
@@ -132,9 +135,10 @@ def status():
         "intake/status.html",
         asked=asked,
         order=order,
+        handled=handled,
         promised=promised,
-        next_step=NEXT.get(order.status) if order is not None else None,
-        technician=first_name(order.assignee.name) if order is not None and order.assignee else None,
+        next_step=NEXT.get(handled.status) if handled is not None else None,
+        technician=first_name(handled.assignee.name) if handled is not None and handled.assignee else None,
         reference=reference,
         hotline_org=org,
     ), (200 if order is not None or not asked else 404)

@@ -70,3 +70,15 @@ def test_lookups_are_rate_limited(report, make_app):
 def test_every_public_page_shows_both_supervision_numbers(report, client, path):
     page = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "0377-6221750" in page and "0377-6261212" in page
+
+
+def test_a_duplicates_reporter_sees_where_the_first_report_stands_and_nothing_of_it(report, client):
+    other = "+8613700000001"
+    again = make_order(report.org, reporter_phone=other, description="水管爆了，学校旁边")
+    again.status, again.duplicate_of_id = Status.LOCATED, report.id
+    db.session.commit()
+    page = _get(client, reference=again.reference, phone=other).get_data(as_text=True)
+    assert "already been reported" in page and "The technician is on the way." in page
+    assert "a technician is being chosen" not in page
+    assert "2026-11-20 10:00" in page and "Li" in page
+    assert report.reference not in page and "Zhang San" not in page and PHONE not in page

@@ -56,7 +56,7 @@ def _plan_wake(wake) -> dict:
     return {PLAN_CHANNEL: both}
 
 
-#: ``[app] public_base_url`` as shipped in config/settings.toml.
+#: ``public_base_url`` as shipped in config/settings.toml.
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 

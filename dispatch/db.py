@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +53,23 @@ class Base(DeclarativeBase):
 #: front. A deferred transaction that reads first and writes later can otherwise fail at once
 #: with "database is locked" when another writer committed in between; IMMEDIATE waits instead.
 sqlite_writer: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_writer", default=False)
+
+
+def on_transaction(name: str) -> Callable:
+    """Register a hook for the Session event ``name`` ("before_commit", "after_commit",
+    "after_rollback") of a transaction itself. SQLAlchemy fires these for savepoints too, but a
+    savepoint's release is not a commit, nor its rollback the transaction's: a hook that wakes
+    workers or numbers events at a savepoint would act on what is not committed yet."""
+
+    def register(hook: Callable[[Session], None]) -> Callable[[Session], None]:
+        def listener(session: Session) -> None:
+            if not session.in_nested_transaction():
+                hook(session)
+
+        event.listen(Session, name, listener)
+        return hook
+
+    return register
 
 
 def engine_options(config: dict[str, Any], uri: str) -> dict[str, Any]:

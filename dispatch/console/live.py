@@ -26,10 +26,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, object_session
 
 from dispatch import signals
+from dispatch.db import on_transaction
 from dispatch.orders.models import Event, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -78,18 +78,14 @@ def _on_order_event(order: WorkOrder, event: Event, **_kw) -> None:
         )
 
 
-@sa_event.listens_for(Session, "after_commit")
+@on_transaction("after_commit")
 def _wake_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the transaction itself commits or rolls back later
     if session.info.pop("console_wake", False) and LOCAL_WAKE:
         FEED.bump()
 
 
-@sa_event.listens_for(Session, "after_rollback")
+@on_transaction("after_rollback")
 def _forget_after_rollback(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the transaction itself commits or rolls back later
     session.info.pop("console_wake", None)
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from dispatch.db import on_transaction
 from dispatch.extensions import db
 from dispatch.orders.models import Event
 
@@ -39,11 +40,9 @@ def _collect_new_events(session: Session, _flush_context) -> None:
         session.info.setdefault(_PENDING, []).extend(new)
 
 
-@sa_event.listens_for(Session, "before_commit")
+@on_transaction("before_commit")  # a savepoint's are numbered when the transaction commits
 def _number_events(session: Session) -> None:
     session.flush()  # events still pending are inserted (and collected) first
-    if session.in_nested_transaction():
-        return  # numbered when the transaction itself commits
     ids = session.info.pop(_PENDING, None)
     if session.info.pop(_SAVEPOINT_UNDONE, False) and ids:
         # A savepoint rolled back some of them: number only the events still there.

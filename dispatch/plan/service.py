@@ -31,6 +31,7 @@ from dispatch import clock
 from dispatch.assign.alerts import NO_CANDIDATES
 from dispatch.assign.models import DispatchAlert, Offer, OfferState, Technician
 from dispatch.assign.ranking import Policy, target_milestone
+from dispatch.db import on_transaction
 from dispatch.orders.models import Status, WorkOrder
 from dispatch.plan import act, solver
 from dispatch.plan.models import PlanEntry, PlanPin, PlanState
@@ -87,19 +88,15 @@ def mark_dirty(session: Session, org_id: int, now: datetime | None = None) -> No
         session.info["plan_notify"] = True  # sent once, just before the commit
 
 
-@event.listens_for(Session, "before_commit")
+@on_transaction("before_commit")
 def _notify_before_commit(session: Session) -> None:
     # Wakes the plan job of a worker in another process when, and only if, this commits.
-    if session.in_nested_transaction():
-        return  # a savepoint: the transaction itself commits or rolls back later
     if session.info.pop("plan_notify", False):
         session.execute(sa.text(f"NOTIFY {PLAN_CHANNEL}"))
 
 
-@event.listens_for(Session, "after_commit")
+@on_transaction("after_commit")
 def _wake_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the transaction itself commits or rolls back later
     if session.info.pop("plan_dirty", False):
         from dispatch import worker
 
@@ -107,10 +104,8 @@ def _wake_after_commit(session: Session) -> None:
         worker.wake("plan")
 
 
-@event.listens_for(Session, "after_rollback")
+@on_transaction("after_rollback")
 def _forget_after_rollback(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the transaction itself commits or rolls back later
     session.info.pop("plan_dirty", None)
     session.info.pop("plan_notify", None)
     session.info.pop("plan_duty_orgs", None)

@@ -21,11 +21,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy import event
 from sqlalchemy.orm import Session, aliased
 
 from dispatch import clock, signals
-from dispatch.db import claim, sqlite_writer
+from dispatch.db import claim, on_transaction, sqlite_writer
 from dispatch.language import short_language
 from dispatch.sms import template_gate
 from dispatch.sms.gateway import Gateway, GatewayError, GatewayTimeout, OutgoingMessage
@@ -46,30 +45,24 @@ def on_queued(callback: Callable[[], None]) -> None:
             _wake_callbacks.append(callback)
 
 
-@event.listens_for(Session, "before_commit")
+@on_transaction("before_commit")
 def _notify_before_commit(session: Session) -> None:
     # One NOTIFY per transaction however many messages it queued (a report queues its
     # acknowledgement and its offer): delivered to listening workers when, and only if, the
     # transaction commits.
-    if session.in_nested_transaction():
-        return  # a savepoint: the transaction itself commits or rolls back later
     if session.info.pop("outbox_notify", False):
         session.execute(sa.text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
-@event.listens_for(Session, "after_commit")
+@on_transaction("after_commit")
 def _wake_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the transaction itself commits or rolls back later
     if session.info.pop("outbox_queued", False):
         for callback in list(_wake_callbacks):
             callback()
 
 
-@event.listens_for(Session, "after_rollback")
+@on_transaction("after_rollback")
 def _forget_after_rollback(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint: the transaction itself commits or rolls back later
     session.info.pop("outbox_queued", None)
     session.info.pop("outbox_notify", None)
 

@@ -115,6 +115,7 @@ class Offer(db.Model):
     technician: Mapped[Technician] = relationship(foreign_keys=[technician_id])
     stands_in_for: Mapped[Technician | None] = relationship(foreign_keys=[stands_in_for_id])
     order = relationship("WorkOrder")
+    outbox_message = relationship("OutboxMessage")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

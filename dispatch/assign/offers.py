@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dispatch import clock
@@ -177,27 +177,52 @@ def wants_broadcast(order: WorkOrder, policy: OfferPolicy, now: datetime) -> boo
 
 def job_code(session: Session, order: WorkOrder) -> str:
     """The order's short code, allocated on first need: 3 digits (4 when many jobs are open),
-    unique in the organisation among open jobs — the unique constraint decides a race."""
-    held = session.scalar(sa.select(JobCode.code).where(JobCode.work_order_id == order.id))
-    if held is not None:
-        if order.job_code != held:
-            order.job_code = held
-        return held
-    taken = set(session.scalars(sa.select(JobCode.code).where(JobCode.org_id == order.org_id)))
+    unique in the organisation among open jobs — the unique constraints decide a race (the
+    INSERT takes nothing when the code, or a code for this order, is already there)."""
+    if order.job_code is not None:
+        held = _held_code(session, order)
+        if held is not None:
+            return held
+    taken = _taken_codes(session, order.org_id)
     low, high = (100, 999) if len(taken) < THREE_DIGIT_LIMIT else (1000, 9999)
+    table = JobCode.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for _attempt in range(50):
         code = str(random.randint(low, high))
         if code in taken:
             continue
-        try:
-            with session.begin_nested():
-                session.add(JobCode(org_id=order.org_id, code=code, work_order_id=order.id))
-        except IntegrityError:
-            taken.add(code)  # another transaction took it a moment ago
-            continue
-        order.job_code = code
-        return code
+        taken.add(code)
+        claim = insert(table).values(org_id=order.org_id, code=code, work_order_id=order.id)
+        claim = claim.on_conflict_do_nothing()
+        # On the connection: the claim needs none of the session's pending rows flushed first.
+        if session.connection().execute(claim).rowcount == 1:
+            order.job_code = code
+            return code
+        held = _held_code(session, order)  # another transaction took the code, or gave this order one
+        if held is not None:
+            return held
     raise RuntimeError(f"no free job code for organisation {order.org_id}")
+
+
+def _held_code(session: Session, order: WorkOrder) -> str | None:
+    held = session.scalar(sa.select(JobCode.code).where(JobCode.work_order_id == order.id))
+    if held is not None and order.job_code != held:
+        order.job_code = held
+    return held
+
+
+def _taken_codes(session: Session, org_id: int) -> set[str]:
+    """The organisation's codes in use, read once a transaction: a re-plan that offers hundreds
+    of jobs reads them once, not once a job. Codes taken meanwhile by others are refused by the
+    INSERT and added here."""
+    transaction = session.connection().get_transaction()
+    cached = session.info.get("job_codes_taken")
+    if cached is None or cached[0] is not transaction:
+        cached = session.info["job_codes_taken"] = (transaction, {})
+    by_org = cached[1]
+    if org_id not in by_org:
+        by_org[org_id] = set(session.scalars(sa.select(JobCode.code).where(JobCode.org_id == org_id)))
+    return by_org[org_id]
 
 
 def release_job_code(session: Session, order: WorkOrder) -> None:
@@ -259,9 +284,16 @@ def make_offers(
     broadcast: bool,
     now: datetime,
     policy: OfferPolicy,
+    technicians: Mapping[int, Any] | None = None,
+    flush: bool = True,
 ) -> list[Offer]:
+    """Offer ``order`` to each of ``found``: the offers and their SMS, one flush for all
+    (``flush=False``: the caller's next flush, for a caller offering many jobs at once).
+    ``technicians``: rows with ``id``, ``phone`` and ``language`` already read (the planner's),
+    so that none is loaded again."""
+    with session.no_autoflush:  # the order's milestones are in the database: nothing to flush first
+        target = target_milestone(order)
     code = job_code(session, order)
-    target = target_milestone(order)
     minutes_left = (target.due_at - now).total_seconds() / 60 if target else None
     expires_at = now + policy.timeout(minutes_left)
     lifecycle.transition(
@@ -273,7 +305,10 @@ def make_offers(
     )
     made = []
     for candidate in found:
-        tech = session.get(Technician, candidate.technician_id)
+        tech = (technicians or {}).get(candidate.technician_id)
+        if tech is None:
+            with session.no_autoflush:
+                tech = session.get(Technician, candidate.technician_id)
         offer = Offer(
             org_id=order.org_id,
             work_order_id=order.id,
@@ -307,10 +342,12 @@ def make_offers(
             params=texts.job_params(
                 order, code, due_at=target.due_at if target else None, distance_km=offer.distance_km, now=now
             ),
+            flush=False,  # goes in with the offer that points at it, in the flush below
         )
-        offer.outbox_message_id = message.id
+        offer.outbox_message = message
         made.append(offer)
-    session.flush()
+    if flush:
+        session.flush()
     return made
 
 

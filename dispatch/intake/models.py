@@ -49,6 +49,7 @@ class ReportIntake(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     order = relationship("WorkOrder")
+    ack_outbox = relationship("OutboxMessage")
 
 
 class IdempotentPost(db.Model):

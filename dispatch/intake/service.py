@@ -249,6 +249,7 @@ def acknowledge(
             params=ack.template_params(order, duplicate_of=duplicate_of),
             order=order,
             language=language,
+            flush=False,  # in the flush below, with the intake row that points at it
         )
     elif phone is not None:
         via = AckVia.READ_OUT
@@ -260,7 +261,7 @@ def acknowledge(
         ack_text=text,
         ack_language=language,
         ack_via=via,
-        ack_outbox_id=message.id if message else None,
+        ack_outbox=message,
         reporter_mobile=bool(phone and phone.mobile),
         **details,
     )

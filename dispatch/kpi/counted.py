@@ -46,8 +46,22 @@ def _order_of(session: Session, row, relation: str, key: str) -> WorkOrder | Non
 
 
 def _state_changed(order: WorkOrder) -> bool:
+    """Whether a change of the order's status or duplicate link changes a copy: whether it
+    counts, or whether it is on hold (most changes, queued → offered → accepted…, change
+    neither, and cost nothing here). When the old value is not known, it may have."""
     state = inspect(order)
-    return any(state.attrs[name].history.has_changes() for name in ("status", "duplicate_of_id"))
+    before = {}
+    for name in ("status", "duplicate_of_id"):
+        history = state.attrs[name].history
+        if not history.has_changes():
+            before[name] = getattr(order, name)
+        elif history.deleted:
+            before[name] = history.deleted[0]
+        else:
+            return True  # set without its old value loaded
+    was_counted = before["status"] is not Status.CANCELLED and before["duplicate_of_id"] is None
+    was_held = before["status"] is Status.ON_HOLD
+    return was_counted != counts(order) or was_held != (order.status is Status.ON_HOLD)
 
 
 @event.listens_for(Session, "before_flush")

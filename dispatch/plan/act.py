@@ -44,7 +44,9 @@ def _lock(session: Session, order_id: int) -> WorkOrder | None:
     query = sa.select(WorkOrder).where(WorkOrder.id == order_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).first()
+    # Offers made before this one wait for the flush at the end of ``apply``.
+    with session.no_autoflush:
+        return session.scalars(query).first()
 
 
 def tell_moved(session: Session, order: WorkOrder, tech: Technician) -> None:
@@ -141,8 +143,11 @@ def apply(
                 broadcast=False,
                 now=now,
                 policy=policy,
+                technicians=snap.techs,
+                flush=False,  # every offer of the plan in one flush, below
             )
             loads[tech_id] = loads.get(tech_id, 0) + 1
+    session.flush()
 
     alerted = set(
         session.scalars(

@@ -79,8 +79,11 @@ def enqueue(
     language: str | None = None,
     template: str | None = None,
     params: Mapping[str, str] | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
-    """Add one outbound SMS to the caller's transaction. Flushes; the caller commits.
+    """Add one outbound SMS to the caller's transaction. Flushes (``flush=False``: the row goes
+    in with the caller's next flush, for a caller that links it by relationship rather than by
+    id); the caller commits.
 
     Under a gateway that sends only approved templates, the message is rendered as its
     template, or refused at once (given up with its reason and a delivery alert): see
@@ -99,9 +102,11 @@ def enqueue(
         next_attempt_at=clock.now(),
     )
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     refusal = template_gate.apply(session, message)
     if refusal is not None:
+        session.flush()  # the delivery alert points at the message's id
         fail(message, *refusal)
         session.flush()
     session.info["outbox_queued"] = True
@@ -122,13 +127,15 @@ def send(
     order: Any = None,
     org_id: int | None = None,
     technician_id: int | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
     """Queue one text to a person: the one call every package makes.
 
     ``kind`` is what the message is (``offer``, ``ack``, ``customer_done``, …) and also its
     template name, so a template gateway needs no change here; ``params`` are the values
     substituted into ``text`` (taken from a :class:`~dispatch.language.Rendered` text when not
-    given). ``order`` (a work order) fills the organisation and the order the message belongs to. Flushes.
+    given). ``order`` (a work order) fills the organisation and the order the message belongs to.
+    Flushes, unless ``flush=False`` (see ``enqueue``).
     """
     if params is None:
         params = getattr(text, "params", None) or {}
@@ -143,6 +150,7 @@ def send(
         language=short_language(language) if language else None,
         template=kind,
         params={k: "" if v is None else str(v) for k, v in params.items()},
+        flush=flush,
     )
 
 

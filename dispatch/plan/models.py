@@ -56,6 +56,8 @@ class PlanState(db.Model):
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
     dirty_since: Mapped[datetime | None]
+    #: When the worker last improved the plan (placing new reports does not count): the next
+    #: improvement waits ``[plan] improve_every_s`` from it.
     planned_at: Mapped[datetime | None]
     #: Jobs moved to another technician by re-plans, counted since the organisation was created.
     moves: Mapped[int] = mapped_column(default=0)

@@ -49,6 +49,7 @@ class PlanSettings:
     enabled: bool = True
     improve_budget_s: float = 0.5
     batch_s: float = 1.0
+    improve_every_s: float = 5.0
     service_min: float = 60.0
     urgent_h: float = 2.0
     day_start: str = ""
@@ -61,6 +62,7 @@ class PlanSettings:
             enabled=bool(config.get("PLAN_ENABLED", True)),
             improve_budget_s=max(float(config.get("PLAN_IMPROVE_BUDGET_S", 0.2)), 0.0),
             batch_s=max(float(config.get("PLAN_BATCH_S", 1.0)), 0.0),
+            improve_every_s=max(float(config.get("PLAN_IMPROVE_EVERY_S", 5.0)), 0.0),
             service_min=float(config.get("PLAN_SERVICE_MIN", 60.0)),
             urgent_h=float(config.get("PLAN_URGENT_H", 2.0)),
             day_start=str(config.get("PLAN_DAY_START", "") or ""),

@@ -8,7 +8,9 @@ queue per technician, and offers that follow the plan.
   in one go. A declined, timed-out or undelivered offer is re-placed at once where it happens.
 - The worker then re-plans dirty organisations with the improvement budget
   (``[plan] improve_budget_s``), waiting ``[plan] batch_s`` after the first event so a burst of
-  reports is re-planned once; it improves with no lock held and applies the result under it.
+  reports is re-planned once, and at most once every ``[plan] improve_every_s`` so that a storm
+  of reports leaves the CPU to placing and offering them; it improves with no lock held and
+  applies the result under it.
 - ``replan`` holds the organisation's ``plan_state`` row (``SELECT … FOR UPDATE``; on SQLite the
   writer transaction serialises), so two workers never plan the same jobs at once.
 
@@ -159,6 +161,7 @@ def replan(
     snap = build(session, org_id, now=now, settings=plan_settings, policy=Policy.from_config(config))
     plan = solver.plan(snap.problem, budget_s=budget, start=start)
     moved, _left_out = act.apply(session, snap, plan, now=now, org_id=org_id)
+    improved = start is not None or budget > 0
     # One statement: the transitions made above may have marked the organisation dirty meanwhile.
     session.execute(
         sa.update(PlanState)
@@ -166,7 +169,7 @@ def replan(
         .values(
             version=PlanState.version + 1,
             moves=PlanState.moves + moved,
-            planned_at=now,
+            **({"planned_at": now} if improved else {}),
             **({} if keep_dirty else {"dirty_since": None}),
         ),
         execution_options={"synchronize_session": False},
@@ -344,18 +347,23 @@ def place_all(session: Session) -> int:
 
 def run_dirty(app: Flask, session: Session) -> int:
     """Place the new reports of every organisation marked dirty, at once; then re-plan each one
-    marked at least ``batch_s`` ago, each in its own transaction. Returns how many were
-    re-planned."""
+    marked at least ``batch_s`` ago and improved no sooner than ``improve_every_s`` ago, each in
+    its own transaction. Returns how many were re-planned."""
     plan_settings = settings(app.config)
     if not plan_settings.enabled:
         return 0
     session.rollback()
     now = clock.now()
     due = now - timedelta(seconds=plan_settings.batch_s)
+    rested = now - timedelta(seconds=plan_settings.improve_every_s)
     place_all(session)
     org_ids = list(
         session.scalars(
-            sa.select(PlanState.org_id).where(PlanState.dirty_since.isnot(None), PlanState.dirty_since <= due)
+            sa.select(PlanState.org_id).where(
+                PlanState.dirty_since.isnot(None),
+                PlanState.dirty_since <= due,
+                sa.or_(PlanState.planned_at.is_(None), PlanState.planned_at <= rested),
+            )
         )
     )
     session.rollback()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from dispatch import clock
 from dispatch.assign.models import DutyStatus, OfferState
 from dispatch.auth.models import Role
-from dispatch.orders.models import Status
+from dispatch.orders.models import Status, WorkOrder
 from dispatch.plan import pins, service
 from dispatch.plan.models import PlanEntry, PlanPin, PlanState
 from tests.assign.helpers import MORNING, TOWN, county, offers_of, outbox_to, pending, report, text
@@ -171,6 +171,33 @@ def test_the_worker_replans_a_dirty_organisation_and_clears_the_flag(app, db):
     state = db.get(PlanState, org.id, populate_existing=True)
     assert state.dirty_since is None and state.version >= 2
     assert plan_of(db, org, tech) == [order.id]
+
+
+def test_in_a_burst_the_plan_is_improved_once_a_while_new_reports_are_offered_at_once(app, db):
+    app.config["PLAN_IMPROVE_EVERY_S"] = 5.0
+    clock.freeze(MORNING)
+    org = county(db)
+    tech = tech_at(org, 1, max_load=10)
+    report(db, org)
+    db.commit()
+    clock.advance(timedelta(seconds=2))
+    assert service.run_dirty(app, db) == 1
+
+    clock.advance(timedelta(seconds=2))
+    second = report(db, org)
+    db.commit()
+    clock.advance(timedelta(seconds=2))  # asked 2 s ago, but improved only 4 s ago
+    assert service.run_dirty(app, db) == 0
+    db.rollback()
+    assert db.get(PlanState, org.id, populate_existing=True).dirty_since is not None
+    # Placing does not wait for the improvement: the new report is offered already.
+    assert db.get(WorkOrder, second.id, populate_existing=True).status is Status.OFFERED
+    assert plan_of(db, org, tech)[-1] == second.id
+
+    clock.advance(timedelta(seconds=2))
+    assert service.run_dirty(app, db) == 1
+    db.rollback()
+    assert db.get(PlanState, org.id, populate_existing=True).dirty_since is None
 
 
 def test_a_change_of_duty_asks_for_a_replan_and_the_jobs_of_one_gone_off_move(app, db):

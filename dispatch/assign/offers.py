@@ -193,12 +193,14 @@ def job_code(session: Session, order: WorkOrder) -> str:
             continue
         taken.add(code)
         claim = insert(table).values(org_id=order.org_id, code=code, work_order_id=order.id)
-        claim = claim.on_conflict_do_nothing()
+        claim = claim.on_conflict_do_nothing().returning(table.c.code)
         # On the connection: the claim needs none of the session's pending rows flushed first.
-        if session.connection().execute(claim).rowcount == 1:
+        # (RETURNING, not rowcount: PostgreSQL's driver gives no row count for this statement.)
+        if session.connection().execute(claim).first() is not None:
             order.job_code = code
             return code
-        held = _held_code(session, order)  # another transaction took the code, or gave this order one
+        with session.no_autoflush:  # another transaction took the code, or gave this order one
+            held = _held_code(session, order)
         if held is not None:
             return held
     raise RuntimeError(f"no free job code for organisation {order.org_id}")

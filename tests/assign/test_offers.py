@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from dispatch import clock
-from dispatch.assign import alerts, texts
+from dispatch.assign import alerts, offers, texts
 from dispatch.assign.models import DispatchAlert, DutyStatus, JobCode, OfferState
 from dispatch.assign.reactions import run_sweep
 from dispatch.orders import lifecycle
@@ -193,6 +193,23 @@ def test_job_codes_are_unique_among_open_jobs_and_released_when_closed(app, db):
     db.flush()
     assert db.scalar(sa.select(JobCode).where(JobCode.work_order_id == orders[0].id)) is None
     assert db.scalar(sa.select(sa.func.count(JobCode.id))) == 29
+
+
+def test_a_code_taken_after_the_codes_were_read_is_not_given_twice(app, db, monkeypatch):
+    org = county(db)  # nobody to offer to: the reports wait, queued, without codes
+    first, second, third = (report(db, org) for _ in range(3))
+    db.commit()
+    draws = iter([500, 555, 555, 556])
+    monkeypatch.setattr(offers.random, "randint", lambda _low, _high: next(draws))
+    assert offers.job_code(db, first) == "500"  # the codes in use are read (and remembered) here
+    # Another dispatcher's transaction takes 555 meanwhile.
+    db.connection().execute(sa.insert(JobCode).values(org_id=org.id, code="555", work_order_id=second.id))
+    assert offers.job_code(db, third) == "556"
+    assert offers.job_code(db, third) == "556"  # asked again: the code it holds
+    db.commit()
+    held = dict(db.execute(sa.select(JobCode.work_order_id, JobCode.code)).all())
+    assert held == {first.id: "500", second.id: "555", third.id: "556"}
+    assert (first.job_code, third.job_code) == ("500", "556")
 
 
 def test_the_longest_offer_fits_two_segments_in_both_languages(app, db):

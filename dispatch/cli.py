@@ -46,14 +46,11 @@ def database_is_empty() -> bool:
 
 
 def _plan_wake(wake) -> dict:
-    """The planner's channel for the listener: a new report wakes the plan job at once."""
+    """The planner's channel for the listener: a new report wakes the placing job at once (which
+    wakes the re-plan job when it placed something)."""
     from dispatch.plan.service import PLAN_CHANNEL
 
-    def both() -> None:
-        wake("place")
-        wake("plan")
-
-    return {PLAN_CHANNEL: both}
+    return {PLAN_CHANNEL: lambda: wake("place")}
 
 
 #: ``public_base_url`` as shipped in config/settings.toml.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -95,16 +96,32 @@ def run_report_survey(app: Flask, worker: str) -> tuple[int, int]:
         sqlite_writer.reset(token)
 
 
+#: When this process last began placing (``run_place``).
+_placed_at = [float("-inf")]
+
+
 def run_place(app: Flask, worker: str) -> int:
     """Place and offer the new reports (dispatch/plan/service.py); apart from ``run_plan`` so
-    that a report is offered while an improvement is still searching."""
+    that a report is offered while an improvement is still searching.
+
+    A run begins at least ``[plan] place_gap_s`` after the last one began: each run reads the
+    organisation's whole plan, so in a storm runs back to back (a report or two each) would spend
+    the CPU reading it again and again; waiting a moment places the reports that came meanwhile
+    together. A report that comes alone is placed at once."""
     from dispatch.plan import service
 
+    wait = _placed_at[0] + float(app.config.get("PLAN_PLACE_GAP_S", 0.0)) - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+    _placed_at[0] = time.monotonic()
     token = sqlite_writer.set(True)
     try:
-        return service.place_all(db.session)
+        placed = service.place_all(db.session)
     finally:
         sqlite_writer.reset(token)
+    if placed:
+        wake("plan")  # the improvement follows, once ``[plan] batch_s`` has passed (its interval else)
+    return placed
 
 
 def run_plan(app: Flask, worker: str) -> int:

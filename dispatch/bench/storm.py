@@ -35,6 +35,7 @@ import click
 import requests
 
 from dispatch.bench import bench
+from dispatch.bench import serving as srv
 from dispatch.bench.storm_figures import Posted, account, figures
 from dispatch.bench.storm_setup import (
     FakeTwilioProcess,
@@ -52,6 +53,19 @@ NOT_COVERED = (
 )
 #: Seconds allowed after the last POST for the outbox to hand everything to Twilio.
 DRAIN_S = 60.0
+
+
+def _postgres_pids() -> list[int]:
+    """The database server's processes on this machine (its CPU is part of the storm's)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == "postgres":
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
 
 
 def _free_ports(first: int, count: int) -> list[int]:
@@ -254,12 +268,22 @@ def storm_bench(
         _produce(bases, warm, rate=8.0, connections=4)
         time.sleep(2)  # every gunicorn worker and dispatch worker done importing and listening
         load_before = Path("/proc/loadavg").read_text().strip() if Path("/proc/loadavg").exists() else ""
+        parts = {
+            "web": lambda: srv.cpu_seconds([c for p in procs[:web] for c in srv.children(p.pid)]),
+            "worker": lambda: srv.cpu_seconds([p.pid for p in procs[web:]]),
+            "fake_twilio": lambda: srv.cpu_seconds([fake.process.pid]),
+            "postgresql": lambda: srv.cpu_seconds(_postgres_pids()),
+            "producer": lambda: sum(os.times()[:2]),
+        }
+        cpu_before, started = {k: f() for k, f in parts.items()}, time.monotonic()
         posted = _produce(bases, forms, rate, connections)
         from dispatch import create_app
 
         app = create_app({"DATABASE_URL": database_url, "DEMO_LOAD_WHEN_EMPTY": False})
         with app.app_context():
             drained = _drain(DRAIN_S)
+            cpu = {k: round(f() - cpu_before[k], 1) for k, f in parts.items()}
+            cpu["wall_s"] = round(time.monotonic() - started, 1)
             twilio = fake.collect()
             accounting = account(posted, twilio)
             from dispatch.extensions import db
@@ -277,6 +301,7 @@ def storm_bench(
             drained=drained,
             loadavg=load_before,
         )
+        result["cpu_s"] = cpu
         result["not_covered"] = NOT_COVERED.removeprefix("not covered: ")
     finally:
         for proc in procs:
@@ -303,6 +328,12 @@ def storm_bench(
     )
     click.echo(f"storm crew: {technicians} technicians added to the demo county's")
     _print(result, click.echo)
+    c = result["cpu_s"]
+    click.echo(
+        f"CPU seconds from the first POST until the last offer was handed over ({c['wall_s']:g} s, "
+        f"{cores} cores): web {c['web']:g}, worker {c['worker']:g}, PostgreSQL {c['postgresql']:g}, "
+        f"fake Twilio {c['fake_twilio']:g}, producer and this bench's polling {c['producer']:g}"
+    )
     failures = Counter(p.http_status for p in posted if p.http_status != 200)
     if failures:
         click.echo(

@@ -102,8 +102,7 @@ def _wake_after_commit(session: Session) -> None:
     if session.info.pop("plan_dirty", False):
         from dispatch import worker
 
-        worker.wake("place")
-        worker.wake("plan")
+        worker.wake("place")  # which wakes "plan" when it placed something
 
 
 @on_transaction("after_rollback")
@@ -346,9 +345,10 @@ def place_all(session: Session) -> int:
 
 
 def run_dirty(app: Flask, session: Session) -> int:
-    """Place the new reports of every organisation marked dirty, at once; then re-plan each one
-    marked at least ``batch_s`` ago and improved no sooner than ``improve_every_s`` ago, each in
-    its own transaction. Returns how many were re-planned."""
+    """Re-plan each organisation marked dirty at least ``batch_s`` ago and improved no sooner
+    than ``improve_every_s`` ago, each in its own transaction (new reports are placed by
+    ``place_all``, the worker's other job, and a re-plan inserts any it finds). Returns how many
+    were re-planned."""
     plan_settings = settings(app.config)
     if not plan_settings.enabled:
         return 0
@@ -356,7 +356,6 @@ def run_dirty(app: Flask, session: Session) -> int:
     now = clock.now()
     due = now - timedelta(seconds=plan_settings.batch_s)
     rested = now - timedelta(seconds=plan_settings.improve_every_s)
-    place_all(session)
     org_ids = list(
         session.scalars(
             sa.select(PlanState.org_id).where(

@@ -72,6 +72,31 @@ def on_transaction(name: str) -> Callable:
     return register
 
 
+def notify_on_commit(session: Session, channel: str, payload: str = "") -> None:
+    """PostgreSQL: ``NOTIFY channel`` when, and only if, this transaction commits. All of a
+    transaction's notifications go in one statement just before its commit (a report wakes the
+    outbox, the planner and the console: one round trip, not three, and none before the
+    report's rows are flushed). Elsewhere nothing: SQLite's processes look on their own."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.info.setdefault("notify", {})[(channel, payload)] = None
+
+
+@on_transaction("before_commit")
+def _notify_before_commit(session: Session) -> None:
+    pending = list(session.info.pop("notify", {}))
+    if pending:
+        calls = ", ".join(f"pg_notify(:channel{n}, :payload{n})" for n in range(len(pending)))
+        params = {}
+        for n, (channel, payload) in enumerate(pending):
+            params[f"channel{n}"], params[f"payload{n}"] = channel, payload
+        session.execute(sa.text(f"SELECT {calls}"), params)
+
+
+@on_transaction("after_rollback")
+def _forget_notifications(session: Session) -> None:
+    session.info.pop("notify", None)
+
+
 def engine_options(config: dict[str, Any], uri: str) -> dict[str, Any]:
     """Engine options from ``[db]``: connect, pool and (PostgreSQL) statement timeouts and TCP
     keepalives, so that a database that stops answering fails requests instead of hanging them."""

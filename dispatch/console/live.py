@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
 from dispatch import signals
-from dispatch.db import on_transaction
+from dispatch.db import notify_on_commit, on_transaction
 from dispatch.orders.models import Event, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -71,11 +71,7 @@ def _on_order_event(order: WorkOrder, event: Event, **_kw) -> None:
     if session.info.get("console_wake"):
         return  # this transaction already wakes the streams once, which is all a wake-up does
     session.info["console_wake"] = True
-    if session.get_bind().dialect.name == "postgresql":
-        payload = json.dumps({"org": order.org_id})
-        session.execute(
-            sa.text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
-        )
+    notify_on_commit(session, CHANNEL, json.dumps({"org": order.org_id}))
 
 
 @on_transaction("after_commit")

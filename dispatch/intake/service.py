@@ -191,6 +191,8 @@ def take_report(
     else:
         # The place is already known: placing computes the milestones (once) for it.
         if placement.customer_id is not None:
+            # The id too: the acknowledgement reads it before the flush that would copy it.
+            order.customer_id = placement.customer_id
             order.customer = session.get(Customer, placement.customer_id)
         place_order(
             session,
@@ -206,9 +208,8 @@ def take_report(
             duplicate_of = duplicates.link_if_duplicate(session, order, actor, config)
         if duplicate_of is None:
             lifecycle.transition(session, order, "queue", actor)
-    # The order with its events and milestones, in one go; the acknowledgement quotes its
-    # reference (numbered by the INSERT on PostgreSQL) and the outbox row points at its id.
-    session.flush()
+    # The order with its events and milestones, its acknowledgement and the intake record go in
+    # together, in the flush ``acknowledge`` ends with (linked by relationships, not by ids).
     intake = acknowledge(
         session,
         order,
@@ -256,7 +257,7 @@ def acknowledge(
     else:
         via = AckVia.SHOWN
     intake = ReportIntake(
-        work_order_id=order.id,
+        order=order,
         org_id=org.id,
         ack_text=text,
         ack_language=language,

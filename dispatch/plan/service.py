@@ -33,7 +33,7 @@ from dispatch import clock
 from dispatch.assign.alerts import NO_CANDIDATES
 from dispatch.assign.models import DispatchAlert, Offer, OfferState, Technician
 from dispatch.assign.ranking import Policy, target_milestone
-from dispatch.db import on_transaction
+from dispatch.db import notify_on_commit, on_transaction
 from dispatch.orders.models import Status, WorkOrder
 from dispatch.plan import act, solver
 from dispatch.plan.models import PlanEntry, PlanPin, PlanState
@@ -80,21 +80,15 @@ def mark_dirty(session: Session, org_id: int, now: datetime | None = None) -> No
     mark = (
         table.update().where(table.c.org_id == org_id, table.c.dirty_since.is_(None)).values(dirty_since=now)
     )
-    if session.execute(mark).rowcount == 0:
-        known = session.execute(sa.select(table.c.org_id).where(table.c.org_id == org_id)).first()
+    # On the connection: the caller's pending rows (a new report's) go in with its own flush.
+    connection = session.connection()
+    if connection.execute(mark).rowcount == 0:
+        known = connection.execute(sa.select(table.c.org_id).where(table.c.org_id == org_id)).first()
         if known is None:
             _state(session, org_id, lock=False)
-            session.execute(mark)
+            connection.execute(mark)
     session.info["plan_dirty"] = True
-    if session.get_bind().dialect.name == "postgresql":
-        session.info["plan_notify"] = True  # sent once, just before the commit
-
-
-@on_transaction("before_commit")
-def _notify_before_commit(session: Session) -> None:
-    # Wakes the plan job of a worker in another process when, and only if, this commits.
-    if session.info.pop("plan_notify", False):
-        session.execute(sa.text(f"NOTIFY {PLAN_CHANNEL}"))
+    notify_on_commit(session, PLAN_CHANNEL)  # a worker in another process, once this commits
 
 
 @on_transaction("after_commit")
@@ -108,7 +102,6 @@ def _wake_after_commit(session: Session) -> None:
 @on_transaction("after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop("plan_dirty", None)
-    session.info.pop("plan_notify", None)
     session.info.pop("plan_duty_orgs", None)
 
 

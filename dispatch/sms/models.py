@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch import clock
 from dispatch.extensions import db
@@ -61,6 +61,9 @@ class OutboxMessage(db.Model):
     delivery_updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
+
+    #: Set only to link a message to an order not flushed yet (``outbox.enqueue``).
+    work_order = relationship("WorkOrder")
 
     __table_args__ = (sa.Index("ix_outbox_due", "state", "next_attempt_at"),)
 

@@ -24,7 +24,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session, aliased
 
 from dispatch import clock, signals
-from dispatch.db import claim, on_transaction, sqlite_writer
+from dispatch.db import claim, notify_on_commit, on_transaction, sqlite_writer
 from dispatch.language import short_language
 from dispatch.sms import template_gate
 from dispatch.sms.gateway import Gateway, GatewayError, GatewayTimeout, OutgoingMessage
@@ -45,15 +45,6 @@ def on_queued(callback: Callable[[], None]) -> None:
             _wake_callbacks.append(callback)
 
 
-@on_transaction("before_commit")
-def _notify_before_commit(session: Session) -> None:
-    # One NOTIFY per transaction however many messages it queued (a report queues its
-    # acknowledgement and its offer): delivered to listening workers when, and only if, the
-    # transaction commits.
-    if session.info.pop("outbox_notify", False):
-        session.execute(sa.text(f"NOTIFY {NOTIFY_CHANNEL}"))
-
-
 @on_transaction("after_commit")
 def _wake_after_commit(session: Session) -> None:
     if session.info.pop("outbox_queued", False):
@@ -64,7 +55,6 @@ def _wake_after_commit(session: Session) -> None:
 @on_transaction("after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop("outbox_queued", None)
-    session.info.pop("outbox_notify", None)
 
 
 def enqueue(
@@ -80,6 +70,7 @@ def enqueue(
     template: str | None = None,
     params: Mapping[str, str] | None = None,
     flush: bool = True,
+    work_order: Any = None,
 ) -> OutboxMessage:
     """Add one outbound SMS to the caller's transaction. Flushes (``flush=False``: the row goes
     in with the caller's next flush, for a caller that links it by relationship rather than by
@@ -101,6 +92,8 @@ def enqueue(
         state=SendState.QUEUED,
         next_attempt_at=clock.now(),
     )
+    if work_order is not None:
+        message.work_order = work_order  # its id may not be known yet (flush=False)
     session.add(message)
     if flush:
         session.flush()
@@ -110,8 +103,9 @@ def enqueue(
         fail(message, *refusal)
         session.flush()
     session.info["outbox_queued"] = True
-    if session.get_bind().dialect.name == "postgresql":
-        session.info["outbox_notify"] = True  # sent once, just before the commit
+    # One NOTIFY per transaction however many messages it queued, delivered to listening
+    # workers when, and only if, it commits.
+    notify_on_commit(session, NOTIFY_CHANNEL)
     signals.outbox_queued.send(message)
     return message
 
@@ -151,6 +145,8 @@ def send(
         template=kind,
         params={k: "" if v is None else str(v) for k, v in params.items()},
         flush=flush,
+        # A work order not flushed yet is linked by the relationship, its id being unknown.
+        work_order=order if order is not None and getattr(order, "id", None) is None else None,
     )
 
 

@@ -25,7 +25,7 @@ KEYS = {
     "offer_after_answer_p99_s",
     "offer_p99_s", "acked_once", "ack_missing", "ack_repeated", "dispatchable", "offered",
     "no_candidate", "duplicates", "waits_for_dispatcher", "offers_lost", "drained", "loadavg",
-    "not_covered",
+    "not_covered", "cpu_s",
 }  # fmt: skip
 
 
@@ -53,3 +53,5 @@ def test_a_short_storm_acknowledges_every_reporter_once_and_offers_every_dispatc
     assert figures["dispatchable"] == 7 == figures["offered"] + figures["no_candidate"]
     assert figures["offers_lost"] == 0 and figures["drained"] is True
     assert figures["ack_p50_s"] is not None and figures["offer_p50_s"] is not None
+    assert set(figures["cpu_s"]) == {"web", "worker", "postgresql", "fake_twilio", "producer", "wall_s"}
+    assert figures["cpu_s"]["web"] > 0 and figures["cpu_s"]["worker"] > 0

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dispatch import clock
@@ -17,25 +17,33 @@ from dispatch.orders.models import Channel, ReferenceCounter, Status, WorkOrder
 
 def next_reference(session: Session, at: datetime) -> str:
     """The next WO-YYYY-NNNNNN, numbered per year: one row per year in ``reference_counter``,
-    bumped with UPDATE … RETURNING (one statement; concurrent intakes queue on the row for the
-    rest of their transaction, which is short)."""
+    bumped with UPDATE … RETURNING.
+
+    On PostgreSQL the number is taken in a short transaction of its own, so that concurrent
+    intakes do not queue on the year's row until each of them commits (a report whose
+    transaction then fails leaves its number unused: references may have gaps, never doubles).
+    SQLite has one writer anyway: there it is bumped in the caller's transaction."""
     year = clock.local(at).year
-    stmt = (
-        sa.update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last=ReferenceCounter.last + 1)
-        .returning(ReferenceCounter.last)
-    )
-    number = session.scalar(stmt, execution_options={"synchronize_session": False})
-    if number is None:
-        try:
-            with session.begin_nested():
-                session.add(ReferenceCounter(year=year, last=1))
-            number = 1
-        except IntegrityError:
-            # Another intake created the year's row first: take the next number from it.
-            number = session.scalar(stmt, execution_options={"synchronize_session": False})
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        with bind.connect() as connection:
+            number = _bump(connection, year)
+            connection.commit()
+    else:
+        number = _bump(session.connection(), year)
     return f"WO-{year}-{number:06d}"
+
+
+def _bump(connection: sa.Connection, year: int) -> int:
+    table = ReferenceCounter.__table__
+    bump = sa.update(table).where(table.c.year == year).values(last=table.c.last + 1).returning(table.c.last)
+    number = connection.execute(bump).scalar()
+    if number is None:
+        # The year's first report: its row, unless another intake made it a moment ago.
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        connection.execute(insert(table).values(year=year, last=0).on_conflict_do_nothing())
+        number = connection.execute(bump).scalar()
+    return number
 
 
 def create_order(

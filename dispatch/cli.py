@@ -112,7 +112,7 @@ def worker() -> None:
     click.echo(f"dispatch worker started (SMS backend: {app.config['SMS_BACKEND']})")
     scheduler = build_scheduler(app, blocking=True)
     # On PostgreSQL a queued message wakes the outbox job at once (LISTEN dispatch_outbox), a new
-    # report the plan job (LISTEN dispatch_plan).
+    # report the placing job (LISTEN dispatch_plan).
     start_listener(app.config["SQLALCHEMY_DATABASE_URI"], lambda: wake("outbox"), also=_plan_wake(wake))
     scheduler.start()
 

@@ -110,7 +110,7 @@ def run_place(app: Flask, worker: str) -> int:
     together. A report that comes alone is placed at once."""
     from dispatch.plan import service
 
-    wait = _placed_at[0] + float(app.config.get("PLAN_PLACE_GAP_S", 0.0)) - time.monotonic()
+    wait = _placed_at[0] + service.settings(app.config).place_gap_s - time.monotonic()
     if wait > 0:
         time.sleep(wait)
     _placed_at[0] = time.monotonic()

@@ -50,6 +50,7 @@ class PlanSettings:
     improve_budget_s: float = 0.5
     batch_s: float = 1.0
     improve_every_s: float = 5.0
+    place_gap_s: float = 0.2
     service_min: float = 60.0
     urgent_h: float = 2.0
     day_start: str = ""
@@ -63,6 +64,7 @@ class PlanSettings:
             improve_budget_s=max(float(config.get("PLAN_IMPROVE_BUDGET_S", 0.2)), 0.0),
             batch_s=max(float(config.get("PLAN_BATCH_S", 1.0)), 0.0),
             improve_every_s=max(float(config.get("PLAN_IMPROVE_EVERY_S", 5.0)), 0.0),
+            place_gap_s=max(float(config.get("PLAN_PLACE_GAP_S", 0.2)), 0.0),
             service_min=float(config.get("PLAN_SERVICE_MIN", 60.0)),
             urgent_h=float(config.get("PLAN_URGENT_H", 2.0)),
             day_start=str(config.get("PLAN_DAY_START", "") or ""),

@@ -1,9 +1,10 @@
 """What the planner keeps: each unstarted job's place in a technician's plan, the dispatcher's
-pins, and one row per organisation that serialises re-planning.
+pins, and one row per organisation of the plan's state (marked dirty, last improved, version).
 
 ``plan_entry`` is rewritten by every re-plan (the planner's answer); ``plan_pin`` is the
-dispatcher's word and survives re-plans; ``plan_state`` is locked (``SELECT … FOR UPDATE``) by
-whoever re-plans an organisation, so two workers never plan the same jobs at once.
+dispatcher's word and survives re-plans. Whoever re-plans an organisation first takes its planner
+lock (``service._state``: an advisory lock on PostgreSQL, the writer transaction on SQLite), so
+two workers never plan the same jobs at once.
 """
 
 from __future__ import annotations

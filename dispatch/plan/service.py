@@ -11,8 +11,9 @@ queue per technician, and offers that follow the plan.
   reports is re-planned once, and at most once every ``[plan] improve_every_s`` so that a storm
   of reports leaves the CPU to placing and offering them; it improves with no lock held and
   applies the result under it.
-- ``replan`` holds the organisation's ``plan_state`` row (``SELECT … FOR UPDATE``; on SQLite the
-  writer transaction serialises), so two workers never plan the same jobs at once.
+- ``replan`` holds the organisation's planner lock (a transaction-scoped advisory lock on
+  PostgreSQL; on SQLite the writer transaction serialises), so two workers never plan the same
+  jobs at once, and a report marking the plan dirty never waits for it.
 
 Operations flush, never commit.
 """
@@ -56,10 +57,23 @@ def enabled(config=None) -> bool:
     return settings(config).enabled
 
 
+#: First key of the PostgreSQL advisory lock a planner takes on an organisation (the second is
+#: the organisation's id).
+PLAN_LOCK_KEY = 7_110_311
+
+
 def _state(session: Session, org_id: int, *, lock: bool) -> PlanState:
+    """The organisation's plan state; with ``lock``, after taking the organisation's planner lock,
+    held until the transaction ends.
+
+    On PostgreSQL the lock is a transaction-scoped advisory lock, not ``FOR UPDATE`` on the row:
+    a report's ``mark_dirty`` updates that row, and under a row lock it waited for the whole
+    placement or re-plan in progress (in a storm, the reports that came just after an improvement
+    cleared the mark all queued behind the next placement). The planner writes the row only at
+    the end of its work, just before its commit. On SQLite the writer transaction serialises."""
+    if lock and session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(PLAN_LOCK_KEY, org_id)))
     query = sa.select(PlanState).where(PlanState.org_id == org_id).execution_options(populate_existing=True)
-    if lock:
-        query = query.with_for_update()
     state = session.scalars(query).first()
     if state is None:
         try:

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 
 from dispatch import clock
 from dispatch.assign.models import DutyStatus, Offer, OfferState, Technician
+from dispatch.db import sqlite_writer
 from dispatch.extensions import db as _db
 from dispatch.plan import service
-from dispatch.plan.models import PlanEntry
+from dispatch.plan.models import PlanEntry, PlanState
 from tests.assign.helpers import MORNING, TOWN, county, report
 from tests.factories import make_technician
 
@@ -129,3 +130,72 @@ def test_a_report_arriving_while_the_worker_improves_is_placed_at_once_and_kept(
             sa.select(Offer).where(Offer.work_order_id == order_id, Offer.state == OfferState.PENDING)
         ).all()
         assert [o.technician_id for o in live] == [tech_id]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.no_plan_worker
+def test_a_report_taken_while_the_worker_places_others_does_not_wait_for_it(app, db, monkeypatch):
+    # Just after an improvement the plan is not marked out of date; a placement is then running
+    # (holding the planner lock) when a report comes in. Marking the plan must not queue the
+    # report's request behind the placement — in a storm that was the POSTs' slow tail.
+    clock.freeze(MORNING)
+    org = county(db)
+    techs = [make_technician(org, last_lat=TOWN[0] + k / 111.2, last_lon=TOWN[1]) for k in range(3)]
+    first = report(db, org, at=(TOWN[0] - 1 / 111.2, TOWN[1]))
+    db.execute(sa.update(PlanState).where(PlanState.org_id == org.id).values(dirty_since=None))
+    db.commit()
+    org_id = org.id
+
+    placing, go_on = threading.Event(), threading.Event()
+    real_plan = service.solver.plan
+
+    def plan_and_wait(problem, **kwargs):  # the real solver; the test only holds the placement open
+        found = real_plan(problem, **kwargs)
+        placing.set()
+        go_on.wait(timeout=30)
+        return found
+
+    monkeypatch.setattr(service.solver, "plan", plan_and_wait)
+    errors: list[BaseException] = []
+
+    def worker():
+        with app.app_context():
+            token = sqlite_writer.set(True)
+            try:
+                assert service.place_all(_db.session) == 1
+            except BaseException as error:  # reported below
+                errors.append(error)
+            finally:
+                sqlite_writer.reset(token)
+                _db.session.remove()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert placing.wait(timeout=30)
+        db.execute(sa.text("SET lock_timeout = '2s'"))  # a row lock held by the planner fails here
+        late = report(db, org, at=(TOWN[0], TOWN[1] + 1 / 111.2))
+        db.commit()
+        assert thread.is_alive()  # the placement is still running
+        assert db.scalar(sa.select(PlanState.dirty_since).where(PlanState.org_id == org_id)) is not None
+    finally:
+        go_on.set()
+        thread.join(timeout=60)
+    assert errors == []
+
+    db.rollback()
+    # The placement kept the late report's mark, and the next placement offers it.
+    assert db.scalar(sa.select(PlanState.dirty_since).where(PlanState.org_id == org_id)) is not None
+    monkeypatch.setattr(service.solver, "plan", real_plan)
+    token = sqlite_writer.set(True)
+    try:
+        assert service.place_all(db) == 1
+        db.commit()
+    finally:
+        sqlite_writer.reset(token)
+    offered = {
+        o.work_order_id: o.technician_id
+        for o in db.scalars(sa.select(Offer).where(Offer.state == OfferState.PENDING))
+    }
+    assert set(offered) == {first.id, late.id}
+    assert set(offered.values()) <= {t.id for t in techs}

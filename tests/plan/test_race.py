@@ -19,6 +19,23 @@ from tests.assign.helpers import MORNING, TOWN, county, report
 from tests.factories import make_technician
 
 
+def hold_solver_open(monkeypatch, *, improving_only: bool) -> tuple[threading.Event, threading.Event]:
+    """The real solver, held open once it has solved (only when improving, with a budget, if
+    ``improving_only``) until the test sets ``go_on``: returns (solved, go_on)."""
+    solved, go_on = threading.Event(), threading.Event()
+    real_plan = service.solver.plan
+
+    def plan_and_wait(problem, **kwargs):
+        found = real_plan(problem, **kwargs)
+        if kwargs.get("budget_s") or not improving_only:
+            solved.set()
+            go_on.wait(timeout=30)
+        return found
+
+    monkeypatch.setattr(service.solver, "plan", plan_and_wait)
+    return solved, go_on
+
+
 @pytest.mark.postgres_only
 def test_two_workers_replanning_at_once_never_give_one_job_to_two_technicians(app, db):
     clock.freeze(MORNING)
@@ -81,17 +98,7 @@ def test_a_report_arriving_while_the_worker_improves_is_placed_at_once_and_kept(
     org_id = org.id
     app.config["PLAN_IMPROVE_BUDGET_S"] = 0.3
 
-    solving, go_on = threading.Event(), threading.Event()
-    real_plan = service.solver.plan
-
-    def plan_and_wait(problem, **kwargs):  # the real solver; the test only holds it open
-        found = real_plan(problem, **kwargs)
-        if kwargs.get("budget_s"):
-            solving.set()
-            go_on.wait(timeout=30)
-        return found
-
-    monkeypatch.setattr(service.solver, "plan", plan_and_wait)
+    solving, go_on = hold_solver_open(monkeypatch, improving_only=True)
     errors: list[BaseException] = []
 
     def worker():
@@ -146,16 +153,7 @@ def test_a_report_taken_while_the_worker_places_others_does_not_wait_for_it(app,
     db.commit()
     org_id = org.id
 
-    placing, go_on = threading.Event(), threading.Event()
-    real_plan = service.solver.plan
-
-    def plan_and_wait(problem, **kwargs):  # the real solver; the test only holds the placement open
-        found = real_plan(problem, **kwargs)
-        placing.set()
-        go_on.wait(timeout=30)
-        return found
-
-    monkeypatch.setattr(service.solver, "plan", plan_and_wait)
+    placing, go_on = hold_solver_open(monkeypatch, improving_only=False)
     errors: list[BaseException] = []
 
     def worker():
@@ -186,8 +184,7 @@ def test_a_report_taken_while_the_worker_places_others_does_not_wait_for_it(app,
     db.rollback()
     # The placement kept the late report's mark, and the next placement offers it.
     assert db.scalar(sa.select(PlanState.dirty_since).where(PlanState.org_id == org_id)) is not None
-    monkeypatch.setattr(service.solver, "plan", real_plan)
-    token = sqlite_writer.set(True)
+    token = sqlite_writer.set(True)  # go_on is set: the solver no longer waits
     try:
         assert service.place_all(db) == 1
         db.commit()

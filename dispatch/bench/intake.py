@@ -13,8 +13,9 @@ the same gunicorn settings, a bare Flask app answering "ok".
 
 Printed: both rates and their ratio (goal ≥ 0.05), p50/p99 of each, the CPU the web workers
 spent per report created (from /proc, children included), the worker's CPU per report apart,
-and how many reports became duplicates (about 0 by design), acknowledgements queued and offers
-made (counted once the worker has caught up, at most ``DRAIN_S`` after the load).
+and, of the reports the load made, how many became duplicates (about 0 by design), how many
+acknowledgements were queued and how many were offered, counted once the worker has placed every
+report (at most ``DRAIN_S`` after the load; how many still wait is printed).
 """
 
 from __future__ import annotations
@@ -39,36 +40,48 @@ NOT_COVERED = (
 )
 
 
-def _counts(app) -> dict:
+def _counts(app, after_id: int = 0) -> dict:
+    """What became of the reports numbered above ``after_id``, and how many of all the county's
+    reports still wait for the worker to place them."""
     import sqlalchemy as sa
 
     from dispatch.extensions import db
     from dispatch.orders.models import Status, WorkOrder
+    from dispatch.plan.service import waiting
     from dispatch.sms.models import OutboxMessage
 
     def count(model, *where):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
+    ours = WorkOrder.id > after_id
     with app.app_context():
         found = {
-            "reports": count(WorkOrder),
-            "duplicates": count(WorkOrder, WorkOrder.duplicate_of_id.is_not(None)),
-            "acks": count(OutboxMessage, OutboxMessage.kind == "ack"),
-            "offered": count(WorkOrder, WorkOrder.status == Status.OFFERED),
+            "last_id": db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(WorkOrder.id), 0))),
+            "reports": count(WorkOrder, ours),
+            "duplicates": count(WorkOrder, ours, WorkOrder.duplicate_of_id.is_not(None)),
+            "acks": count(
+                OutboxMessage,
+                OutboxMessage.kind == "ack",
+                OutboxMessage.work_order_id.in_(sa.select(WorkOrder.id).where(ours)),
+            ),
+            "offered": count(WorkOrder, ours, WorkOrder.status == Status.OFFERED),
+            "waiting": waiting(db.session),
         }
         db.session.remove()
     return found
 
 
-def _caught_up(app, counts: dict) -> dict:
-    """Counts once the worker has offered every report it can (nothing new for 3 s), or after
-    ``DRAIN_S``."""
+def _caught_up(app, after_id: int = 0) -> dict:
+    """Counts once the worker has placed every report (none waiting) and nothing has changed for
+    3 s, or after ``DRAIN_S``. Nothing new for a while is not enough alone: a worker still
+    starting up, or busy with one long placement, changes nothing for seconds too."""
     import time
 
     deadline, still = time.monotonic() + DRAIN_S, 0
-    while time.monotonic() < deadline and still < 3:
+    counts = _counts(app, after_id)
+    while time.monotonic() < deadline and (still < 3 or counts["waiting"]):
         time.sleep(1)
-        newer = _counts(app)
+        newer = _counts(app, after_id)
         still = still + 1 if newer == counts else 0
         counts = newer
     return counts
@@ -157,13 +170,12 @@ def bench_intake(database_url, seconds, workers, threads, connections, generator
             srv.worker(env) as worker_cpu,
         ):
             srv.replay("python", web.base, warm_file, 2, min(connections, 4))  # imports, caches
-            before = _caught_up(app, _counts(app))
+            before = _caught_up(app)
             cpu, spent_by_worker = web.cpu(), worker_cpu()
             run = srv.replay(generator, web.base, load_file, seconds, connections)
             web_cpu = web.cpu() - cpu
-            after = _caught_up(app, _counts(app))
+            made = _caught_up(app, after_id=before["last_id"])
             spent_by_worker = worker_cpu() - spent_by_worker
-    made = {k: after[k] - before[k] for k in after}
     ratio = run["rate"] / bare_run["rate"] if bare_run["rate"] else 0.0
     figures = {
         "database": url.split("://")[0].split("+")[0],
@@ -190,6 +202,7 @@ def bench_intake(database_url, seconds, workers, threads, connections, generator
         "duplicates": made["duplicates"],
         "acks_queued": made["acks"],
         "offered": made["offered"],
+        "left_waiting": made["waiting"],
         "technicians": technicians,
     }
     f = figures
@@ -206,7 +219,7 @@ def bench_intake(database_url, seconds, workers, threads, connections, generator
         f"of the dispatch worker (placing, offering, sending): {f['worker_cpu_ms_per_report']} ms",
         f"reports created {f['reports']}, of which duplicates {f['duplicates']}; "
         f"acknowledgement SMS queued {f['acks_queued']}; offered to one of {technicians} + the demo's "
-        f"technicians {f['offered']}",
+        f"technicians {f['offered']}; left waiting for a place after {DRAIN_S:g} s: {f['left_waiting']}",
     ]  # fmt: skip
     other = "PostgreSQL (give one with --database-url)" if f["database"] == "sqlite" else "SQLite"
     srv.emit(figures, lines_out, f"{NOT_COVERED}, {other}", as_json)

@@ -63,6 +63,9 @@ def _placement(location: Location) -> Placement:
 COORDINATE_PRECISION = {"pin": "pin", "device": "device", "given": "coordinates"}
 #: Coordinates this close to a place the chain knows by name or number are that place.
 SAME_PLACE_M = 50.0
+#: Coordinates this close to it are its own, filled in by the type-ahead (six decimals of a
+#: degree are about 0.1 m): even a street's middle point, picked, is that street.
+PICKED_M = 1.0
 
 
 def _named_place(
@@ -108,8 +111,8 @@ def locate(
         if known is None:
             return given
         # A street's point is only its middle: coordinates near it are better than the street.
-        close = great_circle_km(lat, lon, known.lat, known.lon) * 1000 <= SAME_PLACE_M
-        if close and known.precision != "street":
+        apart_m = great_circle_km(lat, lon, known.lat, known.lon) * 1000
+        if apart_m <= PICKED_M or (apart_m <= SAME_PLACE_M and known.precision != "street"):
             # Coordinates filled in from a suggestion (a gazetteer place, a VIN picked in the
             # type-ahead): the place is the suggestion's, with its own source and precision.
             return known

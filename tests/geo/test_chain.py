@@ -52,6 +52,26 @@ def test_coordinates_of_a_picked_suggestion_keep_the_suggestions_source(db, coun
     assert (moved.source, moved.precision) == ("pin", "pin")
 
 
+def test_a_street_picked_from_the_suggestions_is_the_street_a_pin_near_it_is_the_pin(db, county):
+    # A street's point is only its middle: a click near it says more than the street's name,
+    # but the very point the type-ahead filled in (six decimals) is the street picked.
+    street = find(db, county, address="新华路")
+    assert street.precision == "street"
+    picked = find(
+        db,
+        county,
+        lat=round(street.lat, 6),
+        lon=round(street.lon, 6),
+        address="新华路",
+        coordinates_source="pin",
+    )
+    assert (picked.source, picked.precision) == ("gazetteer", "street")
+    near = find(
+        db, county, lat=street.lat + 0.0002, lon=street.lon, address="新华路", coordinates_source="pin"
+    )
+    assert (near.source, near.precision) == ("pin", "pin")
+
+
 @pytest.mark.parametrize(("lat", "lon"), [(95, 112), (32, 190), (None, 112.3), (32.5, None)])
 def test_coordinates_out_of_range_or_half_given_are_refused(db, county, lat, lon):
     with pytest.raises(DomainError):

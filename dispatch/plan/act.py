@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch.assign import alerts, offers
-from dispatch.assign.models import DispatchAlert, Offer, OfferState, Technician
-from dispatch.assign.ranking import Candidate, current_loads
+from dispatch.assign.models import DispatchAlert, DutyStatus, Offer, OfferState, Technician
+from dispatch.assign.ranking import Candidate, current_loads, is_away
 from dispatch.geo.distance import great_circle_km
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
@@ -252,13 +252,17 @@ ENTRY_FIELDS = ("technician_id", "position", "eta_at", "at_risk", "planned_at")
 
 
 def _tell_first(session: Session, snap: Snapshot, plan: solver.Plan, now: datetime) -> None:
-    """A technician whose first accepted job was overtaken by another accepted one is told."""
+    """A technician whose first accepted job was overtaken by another accepted one is told —
+    while he works: off duty or away he keeps his jobs, and NEXT says the first when he asks."""
     for tech_id, queue in plan.queues.items():
+        tech = snap.techs[tech_id]
+        if tech.duty_status is not DutyStatus.ON_DUTY or is_away(tech, now):
+            continue
         mine = [k for k in queue if _accepted_by(snap.orders[k], tech_id)]
         old = [k for k in snap.before.get(tech_id, []) if k in mine]
         if not old or not mine or mine[0] == old[0] or old[0] not in mine:
             continue
-        order, tech = session.get(WorkOrder, mine[0]), snap.techs[tech_id]
+        order = session.get(WorkOrder, mine[0])
         outbox.send(
             session,
             texts.FIRST_KIND,

@@ -253,6 +253,27 @@ def test_an_urgent_job_accepted_goes_first_and_a_new_first_job_is_told(app, db):
     assert db.get(PlanPin, overflow.id, populate_existing=True) is None  # set off for: the pin is done
 
 
+def test_a_technician_gone_off_duty_is_not_texted_a_new_first_job(app, db):
+    clock.freeze(MORNING)
+    org = county(db)
+    tech = tech_at(org, 1, skills=["water", "sewer"])
+    overflow = report(db, org, "sewer_overflow", at=north(6), address="North road")
+    db.commit()
+    text(db, tech.phone, f"Y {overflow.job_code}")
+    leak = report(db, org, "water_leak", address="Hancheng road")
+    db.commit()
+    text(db, tech.phone, f"Y {leak.job_code}")
+    assert text(db, tech.phone, "OFF").startswith("You are off duty")
+
+    # His plan is re-ordered while he is off: he keeps his jobs, and hears of it when he asks.
+    pins.pin(db, overflow, tech.id, first=True, user=make_user(org, Role.DISPATCHER))
+    service.replan(db, org.id, budget_s=0.1)
+    db.commit()
+    assert plan_of(db, org, tech) == [overflow.id, leak.id]
+    assert [m for m in outbox_to(db, tech.phone) if m.kind == "plan_first"] == []
+    assert text(db, tech.phone, "NEXT").startswith(f"Next: job {overflow.job_code}")
+
+
 def test_a_technician_on_the_way_is_planned_free_after_the_time_he_gave(app, db):
     clock.freeze(MORNING)
     org = county(db)

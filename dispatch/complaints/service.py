@@ -2,7 +2,9 @@
 from the rules like any order's) plus its investigation record (``Complaint``).
 
 Registering goes through intake (reference, deadlines, acknowledgement); investigating, deciding
-and telling the customer are timeline events; the customer's SMS goes through the outbox.
+and telling the customer are timeline events; the customer's SMS goes through the outbox. Telling
+the customer meets the ``reply`` deadline; closing (once decided and told) takes the work order
+to ``closed`` through the lifecycle and meets the ``resolve`` deadline.
 Operations flush; the request commits.
 """
 
@@ -12,17 +14,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.assign.models import Technician
 from dispatch.auth.models import Organisation, User
 from dispatch.complaints.models import Classification, Complaint
-from dispatch.errors import DomainError, NotFound
+from dispatch.errors import DomainError, NotFound, TransitionError
 from dispatch.intake.service import take_report
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
-from dispatch.orders.models import Channel, WorkOrder
+from dispatch.orders.models import Channel, Status, WorkOrder
 from dispatch.sms import outbox
 
 TYPE = "complaint"
@@ -65,7 +68,7 @@ def register(
             )
         )
         if concerns is None:
-            raise ComplaintError("No work order with this reference.", field="concerns")
+            raise ComplaintError(_("No work order with this reference."), field="concerns")
     result = take_report(
         session,
         org=org,
@@ -92,7 +95,7 @@ def _own_technician(session: Session, org_id: int, value: Any) -> int:
     except (TypeError, ValueError):
         technician = None
     if technician is None or technician.org_id != org_id:
-        raise ComplaintError("No such staff member.", field="technician_id")
+        raise ComplaintError(_("No such staff member."), field="technician_id")
     return technician.id
 
 
@@ -100,7 +103,7 @@ def record_for(session: Session, order: WorkOrder) -> Complaint:
     """The investigation record of a complaint order (made on first use: complaints that came in
     by Open311 or SMS have none until someone opens them)."""
     if order.type_code != TYPE:
-        raise ComplaintError("This work order is not a complaint.")
+        raise ComplaintError(_("This work order is not a complaint."))
     complaint = session.scalar(sa.select(Complaint).where(Complaint.work_order_id == order.id))
     if complaint is None:
         complaint = Complaint(org_id=order.org_id, work_order_id=order.id)
@@ -112,7 +115,7 @@ def record_for(session: Session, order: WorkOrder) -> Complaint:
 def get(session: Session, org_id: int, complaint_id: int) -> Complaint:
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or complaint.org_id != org_id:
-        raise NotFound("No such complaint.")
+        raise NotFound(_("No such complaint."))
     return complaint
 
 
@@ -128,14 +131,9 @@ def investigate(session: Session, complaint: Complaint, actor: Actor, **fields: 
             try:
                 value = Classification(value)
             except ValueError:
-                raise ComplaintError("Unknown classification.", field=name) from None
+                raise ComplaintError(_("Unknown classification."), field=name) from None
         elif name == "cost_cny":
-            try:
-                value = Decimal(str(value))
-            except InvalidOperation:
-                raise ComplaintError("The cost is a number of yuan.", field=name) from None
-            if value < 0:
-                raise ComplaintError("The cost is a number of yuan.", field=name)
+            value = _cost(value)
         elif name == "technician_id":
             value = _own_technician(session, complaint.org_id, value)
         elif isinstance(value, str):
@@ -148,10 +146,31 @@ def investigate(session: Session, complaint: Complaint, actor: Actor, **fields: 
     return complaint
 
 
+#: The largest cost the record holds (Numeric(10, 2)).
+MAX_COST = Decimal("99999999.99")
+
+
+def _cost(value: Any) -> Decimal:
+    """A cost in yuan from what was typed: a number, not negative, at most ``MAX_COST``."""
+    try:
+        cost = Decimal(str(value).strip())
+    except InvalidOperation:
+        cost = None
+    if cost is None or not cost.is_finite():
+        raise ComplaintError(_("The cost is a number of yuan."), field="cost_cny")
+    if cost < 0:
+        raise ComplaintError(_("The cost cannot be negative."), field="cost_cny")
+    if cost > MAX_COST:
+        raise ComplaintError(
+            _("The cost is too large: at most %(max)s yuan.", max=f"{MAX_COST:,}"), field="cost_cny"
+        )
+    return cost.quantize(Decimal("0.01"))
+
+
 def decide(session: Session, complaint: Complaint, upheld: bool, user: User) -> Complaint:
     """Upheld or not, by a supervisor or administrator (the view checks the role)."""
     if complaint.classification is None:
-        raise ComplaintError("Classify the complaint before deciding it.", field="classification")
+        raise ComplaintError(_("Classify the complaint before deciding it."), field="classification")
     complaint.upheld, complaint.decided_at, complaint.decided_by_id = upheld, clock.now(), user.id
     session.flush()
     lifecycle.record(
@@ -164,29 +183,71 @@ def decide(session: Session, complaint: Complaint, upheld: bool, user: User) -> 
     return complaint
 
 
-def feed_back(session: Session, complaint: Complaint, text: str, actor: Actor) -> Complaint:
-    """Tell the customer the result by SMS (through the outbox) and record what was said."""
+def feed_back(
+    session: Session, complaint: Complaint, text: str, actor: Actor, *, by_call: bool = False
+) -> Complaint:
+    """Tell the customer the result and record what was said: by SMS (through the outbox) to a
+    mobile, or — ``by_call``, for a customer without a mobile — as a call made and noted.
+
+    Either way the customer has been answered: besides the ``complaint_feedback`` record, the
+    timeline gets the ``customer_replied`` event that meets the complaint's ``reply`` deadline,
+    as a message to the customer from the console does."""
     text = (text or "").strip()
     order = complaint.order
     if not text:
-        raise ComplaintError("Write what the customer is told.", field="feedback")
-    if not order.reporter_takes_sms:
+        raise ComplaintError(_("Write what the customer is told."), field="feedback")
+    if by_call and order.reporter_takes_sms:
+        raise ComplaintError(_("The customer has a mobile number: send the result by SMS."), field="feedback")
+    if not by_call and not order.reporter_takes_sms:
         raise ComplaintError(
-            "The customer has no mobile number: call them and note the call.", field="feedback"
+            _("The customer has no mobile number: call them and note the call."), field="feedback"
         )
-    body = f"{order.reference}: {text}"
-    outbox.enqueue(
-        session,
-        to=order.reporter_phone,
-        body=body,
-        kind="complaint_result",
-        org_id=order.org_id,
-        work_order_id=order.id,
-        language=order.reporter_language,
-    )
+    data: dict[str, Any] = {"via": "call" if by_call else "sms"}
+    if not by_call:
+        message = outbox.enqueue(
+            session,
+            to=order.reporter_phone,
+            body=f"{order.reference}: {text}",
+            kind="complaint_result",
+            org_id=order.org_id,
+            work_order_id=order.id,
+            language=order.reporter_language,
+        )
+        data["outbox_id"] = message.id
     complaint.feedback, complaint.feedback_sent_at = text, clock.now()
     session.flush()
-    lifecycle.record(session, order, "complaint_feedback", actor, note=text)
+    lifecycle.record(session, order, "complaint_feedback", actor, note=text, data=data)
+    lifecycle.record(session, order, "customer_replied", actor, note=text, data=data)
+    return complaint
+
+
+def is_closed(complaint: Complaint) -> bool:
+    return complaint.order.status is Status.CLOSED
+
+
+def close(session: Session, complaint: Complaint, user: User) -> Complaint:
+    """Close a decided complaint whose customer has been told the result (the view checks that
+    ``user`` is a supervisor or administrator). Its work order goes to ``closed`` through the
+    lifecycle, which meets the ``resolve`` deadline now. Raises ComplaintError when it is not
+    decided, the customer not told, or it is closed already."""
+    order = complaint.order
+    if is_closed(complaint):
+        raise ComplaintError(_("This complaint is closed already."))
+    if complaint.upheld is None:
+        raise ComplaintError(_("Decide whether the complaint is upheld before closing it."), field="close")
+    if complaint.feedback_sent_at is None:
+        raise ComplaintError(_("Tell the customer the result before closing the complaint."), field="close")
+    actor = Actor(Channel.CONSOLE, user_id=user.id)
+    # Worked through to the end like any order (done, then closed), or settled at the desk.
+    action = "close" if order.status in lifecycle.TRANSITIONS["close"].sources else "close_at_desk"
+    try:
+        lifecycle.transition(session, order, action, actor, data={"upheld": complaint.upheld})
+    except TransitionError:
+        raise ComplaintError(
+            _("The complaint's work order cannot be closed in its present state: see the work order."),
+            field="close",
+        ) from None
+    session.flush()
     return complaint
 
 

@@ -134,7 +134,7 @@ def acknowledgement(
                     reference=duplicate_of.reference,
                 )
             )
-        elif order.lat is None:
+        elif order.lat is None and type_def.on_site:
             parts.append(_("We could not find the place yet: please send the address or a landmark nearby."))
         else:
             parts.append(next_step(order, type_def, promised_now[0] if promised_now else None))
@@ -159,6 +159,7 @@ def template_params(order: WorkOrder, *, duplicate_of: WorkOrder | None = None) 
     return {
         "reference": order.reference,
         "type": type_def.name_zh,
-        "place": " ".join((order.address or "待确认").split()),
+        # Desk work without a place has none to confirm.
+        "place": " ".join((order.address or ("待确认" if type_def.on_site else "无需上门")).split()),
         "due": due,
     }

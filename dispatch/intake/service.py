@@ -2,8 +2,9 @@
 
 ``take_report`` checks the input (nothing is written when it is wrong), creates the order with
 its owner (R10), gives it milestones at once (the strictest variant while the place is unknown),
-runs the geocoding chain, places it or sends it to ``needs_location``, links it to an open report
-of the same problem nearby, queues it for dispatch, and acknowledges it exactly once (R4): by SMS
+runs the geocoding chain, places it or sends it to ``needs_location`` (desk work, which needs no
+place, is queued as it is), links it to an open report of the same problem nearby, queues it for
+dispatch, and acknowledges it exactly once (R4): by SMS
 through the outbox when there is a mobile number, otherwise as text for the person taking it to
 read out or for the channel to show. It flushes; the caller commits.
 """
@@ -126,7 +127,8 @@ def take_report(
     ``owner_id`` defaults to the acting person (the first person who took it, R10); channels
     without a person leave it empty until a dispatcher first acts on the order. With
     ``require_place`` (machine clients, who have nobody to ask) a report the chain cannot place
-    is refused instead of waiting for a pin. ``free_text_address`` (an SMS) means ``address`` is
+    is refused instead of waiting for a pin (desk work, which needs no place, is taken all the
+    same). ``free_text_address`` (an SMS) means ``address`` is
     the whole message: the order keeps the name of the place found, not the message.
     """
     config = config if config is not None else current_app.config
@@ -157,7 +159,8 @@ def take_report(
         address=address,
         config=config,
     )
-    if placement is None and require_place:
+    on_site = rulebook().type(type_code).on_site
+    if placement is None and require_place and on_site:
         raise DomainError(
             _("The place could not be found: give coordinates or a known address."), field="address"
         )
@@ -187,7 +190,11 @@ def take_report(
     if placement is None:
         # Deadlines from the moment of the report: the strictest variant while the place is unknown.
         apply_rules(session, order)
-        lifecycle.transition(session, order, "need_location", actor)
+        if on_site:
+            lifecycle.transition(session, order, "need_location", actor)
+        else:
+            # Desk work (a complaint, a callback) has no place to wait for.
+            lifecycle.transition(session, order, "queue_at_desk", actor)
     else:
         # The place is already known: placing computes the milestones (once) for it.
         if placement.customer_id is not None:

@@ -9,7 +9,7 @@ session, not flushed one by one: their ids exist after the caller's next flush.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,8 @@ TRANSITIONS: Mapping[str, Transition] = {
         _t("locate", {S.NEW, S.NEEDS_LOCATION, S.LOCATED}, S.LOCATED),
         _t("need_location", {S.NEW}, S.NEEDS_LOCATION),
         _t("queue", {S.LOCATED}, S.QUEUED),
+        # Desk work (a complaint, a callback) needs no place: queued as soon as it is taken.
+        _t("queue_at_desk", {S.NEW}, S.QUEUED),
         _t("offer", {S.QUEUED, S.OFFERED}, S.OFFERED),
         # An offer declined, timed out or withdrawn: the order waits for the next candidate.
         _t("offer_lapsed", {S.OFFERED}, S.QUEUED),
@@ -61,12 +63,34 @@ TRANSITIONS: Mapping[str, Transition] = {
         _t("revise", {S.SIGNED, S.APPROVED}, S.WORK_DONE),
         # Work without a customer to sign (a public leak, a permit review) closes from work_done.
         _t("close", {S.WORK_DONE, S.APPROVED}, S.CLOSED),
+        # Desk work closes where it was done, by the person who settled it: no visit, no report.
+        _t("close_at_desk", OPEN_BEFORE_WORK | {S.QUEUED, S.ACCEPTED, S.ON_HOLD}, S.CLOSED),
         _t("hold", WORKING, S.ON_HOLD),
         _t("resume", {S.ON_HOLD}, None),
         _t("cancel", OPEN_BEFORE_WORK | WORKING | {S.ON_HOLD}, S.CANCELLED),
         _t("reopen", {S.CLOSED, S.CANCELLED, S.WORK_DONE}, S.QUEUED),
     )
 }
+
+
+#: Transitions only desk work may take; an order whose type is worked on site is refused them.
+DESK_WORK_ONLY = frozenset({"queue_at_desk", "close_at_desk"})
+
+
+def _every_type_on_site(order: WorkOrder) -> bool:
+    return True
+
+
+#: Whether an order's type is worked at a place (``on_site`` in config/sla.toml). The orders
+#: know no rule book (it is a layer above them): ``dispatch.sla.reactions.connect`` installs the
+#: rule book's answer at start-up through ``judge_on_site_by``; until then every type is.
+_worked_on_site: Callable[[WorkOrder], bool] = _every_type_on_site
+
+
+def judge_on_site_by(predicate: Callable[[WorkOrder], bool] | None) -> None:
+    """Use ``predicate`` to tell work on site from desk work (None: every type is on site)."""
+    global _worked_on_site
+    _worked_on_site = predicate or _every_type_on_site
 
 
 @dataclass(frozen=True)
@@ -112,6 +136,13 @@ def transition(
         allowed = ", ".join(sorted(s.value for s in t.sources))
         raise TransitionError(
             f"Cannot {action} {order.reference}: it is {order.status.value} (allowed only when {allowed}).",
+            reference=order.reference,
+            action=action,
+            status=order.status.value,
+        )
+    if action in DESK_WORK_ONLY and _worked_on_site(order):
+        raise TransitionError(
+            f"Cannot {action} {order.reference}: a {order.type_code} is worked on site.",
             reference=order.reference,
             action=action,
             status=order.status.value,

@@ -6,7 +6,8 @@ transaction of the change, so a milestone met or moved commits or rolls back wit
 
 - **The report taken** (``created``): the milestones are computed at once, from ``reported_at``,
   with the strictest variant while the place is unknown.
-- **Met**: the transition ``arrive`` is the event ``on_site`` and ``complete`` is ``work_done``;
+- **Met**: the transition ``arrive`` is the event ``on_site``; ``complete`` and, for desk work,
+  ``close_at_desk`` are ``work_done``;
   any other event meets the milestones whose ``met_by`` bears its name — recorded with
   ``lifecycle.record``: ``sign_placed`` (the warning sign is in place), ``customer_replied`` (an
   SMS sent to the customer from the console, a logged call), ``review_decided``,
@@ -26,6 +27,7 @@ import logging
 from sqlalchemy.orm import object_session
 
 from dispatch import signals
+from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
 from dispatch.orders.models import FINAL, Event, WorkOrder
 from dispatch.sla import service
@@ -34,7 +36,7 @@ from dispatch.sla.rules import NoMatchingRule, UnknownType
 log = logging.getLogger(__name__)
 
 #: Transitions that are, for the deadline rules, the event of another name.
-MET_BY_TRANSITION = {"arrive": "on_site", "complete": "work_done"}
+MET_BY_TRANSITION = {"arrive": "on_site", "complete": "work_done", "close_at_desk": "work_done"}
 #: Transitions that open or close a pause.
 PAUSE_EVENTS = frozenset({"hold", "resume"})
 #: Events this module writes itself (or that never meet anything): nothing to do.
@@ -42,8 +44,10 @@ IGNORED = frozenset({"due_changed", "sla_warning", "sla_breach", "note"})
 
 
 def connect() -> None:
-    """Subscribe the deadline engine to the lifecycle's events (idempotent)."""
+    """Subscribe the deadline engine to the lifecycle's events, and let the lifecycle tell desk
+    work from work on site by the rule book (idempotent)."""
     signals.order_event.connect(on_order_event, weak=False)
+    lifecycle.judge_on_site_by(service.worked_on_site)
 
 
 def on_order_event(order: WorkOrder, event: Event, **_extra) -> None:

@@ -46,7 +46,7 @@ _VARIANT_KEYS = {
 }
 _TYPE_KEYS = {
     "org", "orgs", "name_en", "name_zh", "skills", "materials_en", "materials_zh", "auto_dispatch",
-    "keywords_zh", "keywords_en", "variants", "served_from", "asks", "public", "service_min",
+    "keywords_zh", "keywords_en", "variants", "served_from", "asks", "public", "service_min", "on_site",
 }  # fmt: skip
 _QUESTION_KEYS = {
     "datatype", "description", "datatype_description", "values", "order", "material_en", "material_zh",
@@ -80,10 +80,18 @@ class MilestoneRule:
     warn_share: float
     #: Whether on-hold time is excluded from the window.
     pausable: bool
-    #: The event that meets the milestone (``on_site``, ``work_done``, …).
+    #: The event that meets the milestone (``on_site``, ``work_done``, …): the first one named.
     met_by: str
     #: Whether a dispatcher may replace the computed due time by one set by hand.
     dispatcher_may_set: bool = False
+    #: Further events that meet it too (``met_by`` given as a list): a hazard repaired
+    #: (``work_done``) needs no warning sign any more.
+    also_met_by: tuple[str, ...] = ()
+
+    @property
+    def met_by_events(self) -> tuple[str, ...]:
+        """Every event that meets the milestone, the first named first."""
+        return (self.met_by, *self.also_met_by)
 
     @property
     def nominal(self) -> timedelta:
@@ -153,6 +161,9 @@ class TypeDef:
     public: bool = False
     #: Expected minutes on site (the planner's service time); None: ``[plan] service_min``.
     service_min: float | None = None
+    #: Worked at a place (a leak, a coach). Desk work (a complaint, a callback) is not: taken
+    #: without a place, it is queued at once instead of waiting for a pin.
+    on_site: bool = True
 
 
 @dataclass(frozen=True)
@@ -164,8 +175,10 @@ class RuleBook:
     timezone: str = "Asia/Shanghai"
     office_open: time = time(8, 30)
     office_close: time = time(17, 30)
-    #: Milestone name → the event that meets it by default.
+    #: Milestone name → the event that meets it by default (the first named).
     met_by: Mapping[str, str] = field(default_factory=dict)
+    #: Milestone name → the further events that meet it by default (``met_by`` given as a list).
+    also_met_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: The extra questions types may ask (``[questions.CODE]``): Open311 attribute definitions.
     questions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -260,6 +273,20 @@ def _parse_time(value: Any, where: str) -> time:
 _Defaults = Mapping[str, Mapping[str, Any]]
 
 
+def _events(value: Any, where: str) -> tuple[str, ...]:
+    """``met_by``: one event name, or a list of them (any one meets the milestone)."""
+    names = [value] if isinstance(value, str) else value
+    if (
+        not isinstance(names, list)
+        or not names
+        or not all(isinstance(n, str) and n.strip() == n and n for n in names)
+    ):
+        raise RuleBookError(f"{where}: met_by must be an event name or a non-empty list of event names")
+    if len(set(names)) != len(names):
+        raise RuleBookError(f"{where}: met_by names an event twice")
+    return tuple(names)
+
+
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RuleBookError(f"{where}: expected a number, not {value!r}")
@@ -292,6 +319,7 @@ def _parse_milestone(raw: Mapping[str, Any], where: str, defaults: _Defaults, wa
     share = _number(raw.get("warn_share", warn), where)
     if not 0 < share <= 1:
         raise RuleBookError(f"{where}: warn_share must be in (0, 1]")
+    events = _events(raw.get("met_by", defaults[name]["met_by"]), where)
     return MilestoneRule(
         name=name,
         clock=clock,
@@ -300,8 +328,9 @@ def _parse_milestone(raw: Mapping[str, Any], where: str, defaults: _Defaults, wa
         starts_on=str(raw.get("starts_on", REPORTED)),
         warn_share=share,
         pausable=bool(raw.get("pausable", defaults[name].get("pausable", False))),
-        met_by=str(raw.get("met_by", defaults[name]["met_by"])),
+        met_by=events[0],
         dispatcher_may_set=bool(raw.get("dispatcher_may_set", False)),
+        also_met_by=events[1:],
     )
 
 
@@ -371,7 +400,14 @@ def _parse_type(
         served_from=served_from,
         asks=asks,
         service_min=_service_min(raw.get("service_min"), where),
+        on_site=_flag(raw.get("on_site", True), f"{where}.on_site"),
     )
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise RuleBookError(f"{where}: expected true or false, not {value!r}")
+    return value
 
 
 def _service_min(value: Any, where: str) -> float | None:
@@ -393,6 +429,9 @@ def parse_rulebook(data: Mapping[str, Any]) -> RuleBook:
         _check_keys(table, {"met_by", "pausable"}, f"milestones.{name}")
         if "met_by" not in table:
             raise RuleBookError(f"milestones.{name}: met_by is required")
+    default_events = {
+        name: _events(table["met_by"], f"milestones.{name}") for name, table in defaults.items()
+    }
     office = data.get("office_hours", {})
     open_, close = (
         _parse_time(office.get("open", "08:30"), "office_hours.open"),
@@ -412,7 +451,8 @@ def parse_rulebook(data: Mapping[str, Any]) -> RuleBook:
         timezone=str(data.get("timezone", "Asia/Shanghai")),
         office_open=open_,
         office_close=close,
-        met_by={name: table["met_by"] for name, table in defaults.items()},
+        met_by={name: events[0] for name, events in default_events.items()},
+        also_met_by={name: events[1:] for name, events in default_events.items() if len(events) > 1},
         questions=questions,
     )
 

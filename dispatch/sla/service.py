@@ -28,7 +28,7 @@ from dispatch.sla.audit import record_due_change
 from dispatch.sla.calendar import WorkCalendar
 from dispatch.sla.models import DueChange
 from dispatch.sla.plan import Pause, PlannedMilestone, plan_milestones
-from dispatch.sla.rules import RuleBook, calendar_for, load_rulebook
+from dispatch.sla.rules import NoMatchingRule, RuleBook, UnknownType, calendar_for, load_rulebook
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,15 @@ def use_rulebook(book: RuleBook | None) -> None:
     does with a scenario's report types."""
     global _installed
     _installed = (book, calendar_for(book, CONFIG_DIR / "holidays.toml")) if book else None
+
+
+def worked_on_site(order: WorkOrder) -> bool:
+    """Whether ``order``'s type is worked at a place (``on_site`` in config/sla.toml); a type the
+    rule book does not know is taken to be."""
+    try:
+        return rulebook().type(order.type_code).on_site
+    except UnknownType:
+        return True
 
 
 def work_calendar() -> WorkCalendar:
@@ -259,12 +268,32 @@ def met_by(milestone: Milestone) -> str | None:
     return milestone.met_by or rulebook().met_by.get(milestone.name)
 
 
+def met_by_events(milestone: Milestone) -> tuple[str, ...]:
+    """Every event that meets ``milestone``: the one kept on the row (``met_by``) and those its
+    rule names after it (``met_by`` given as a list in config/sla.toml). The row keeps only the
+    first — the one a person records — so the others are read from the rule of the milestone
+    (``milestone.rule``), else the rule book's default for its name."""
+    book = rulebook()
+    also: tuple[str, ...] | None = None
+    if milestone.rule:
+        try:
+            rule = book.rule(milestone.rule)
+        except (UnknownType, NoMatchingRule):
+            rule = None
+        for planned in rule.milestones if rule else ():
+            if planned.name == milestone.name:
+                also = planned.also_met_by
+    if also is None:
+        also = book.also_met_by.get(milestone.name, ())
+    return tuple(dict.fromkeys(e for e in (met_by(milestone), *also) if e))
+
+
 def mark_met(session: Session, order: WorkOrder, event_name: str, at: datetime) -> list[Milestone]:
     """Record that ``event_name`` (on_site, work_done, customer_replied, …) happened at ``at``:
     every open milestone it meets is met then. Met after its due time, a milestone is breached
     (``breached_at`` = its due time, unless a breach was already recorded). Returns the
     milestones met (written with the caller's next flush)."""
-    met = [m for m in order.milestones if m.met_at is None and met_by(m) == event_name]
+    met = [m for m in order.milestones if m.met_at is None and event_name in met_by_events(m)]
     for milestone in met:
         milestone.met_at = at
         if milestone.due_at is not None and at > milestone.due_at and milestone.breached_at is None:

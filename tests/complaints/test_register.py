@@ -5,30 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 
 from dispatch import clock
-from dispatch.auth.models import Role
 from dispatch.complaints.models import Complaint
 from dispatch.extensions import db
 from dispatch.kpi.measures import Period, measure
 from dispatch.kpi.targets import targets
-from dispatch.orders.models import Status
 from dispatch.sms.models import OutboxMessage
-from tests.factories import make_org, make_technician, make_user
-from tests.kpi.helpers import order
-
-
-@pytest.fixture
-def county(app):
-    org = make_org("xinye")
-    make_user(org, Role.DISPATCHER, username="desk")
-    make_user(org, Role.SUPERVISOR, username="boss", full_name="Wang Supervisor")
-    tech = make_technician(org, name="Li Wei")
-    served = order(org, status=Status.CLOSED, assignee_id=tech.id)
-    db.session.commit()
-    return org, tech, served
+from tests.factories import make_org, make_technician
 
 
 def _register(client, served):

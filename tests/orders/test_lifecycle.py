@@ -13,8 +13,10 @@ from tests.factories import make_order, make_org, make_technician, make_user
 ACTOR = Actor(Channel.CONSOLE)
 
 
-def _order_in(db, org, status: Status, held_from: Status | None = None) -> WorkOrder:
-    order = make_order(org)
+def _order_in(
+    db, org, status: Status, held_from: Status | None = None, type_code: str = "water_leak"
+) -> WorkOrder:
+    order = make_order(org, type_code=type_code)
     # Test set-up only: put the order straight into the state under test.
     order.status = status
     order.held_from = held_from
@@ -28,7 +30,10 @@ ALLOWED = [(name, source) for name, t in TRANSITIONS.items() for source in sorte
 @pytest.mark.parametrize(("action", "source"), ALLOWED, ids=[f"{a}-from-{s.value}" for a, s in ALLOWED])
 def test_every_allowed_transition_moves_the_order_and_writes_an_event(db, action, source):
     org = make_org()
-    order = _order_in(db, org, source, held_from=Status.ACCEPTED if source is Status.ON_HOLD else None)
+    held_from = Status.ACCEPTED if source is Status.ON_HOLD else None
+    # Desk work only (a complaint): work on site is refused these (tested below).
+    type_code = "complaint" if action in lifecycle.DESK_WORK_ONLY else "water_leak"
+    order = _order_in(db, org, source, held_from=held_from, type_code=type_code)
     before = db.scalar(sa.select(sa.func.count(Event.id)).where(Event.order_id == order.id))
 
     event = lifecycle.transition(db, order, action, ACTOR, note="why not")
@@ -59,6 +64,19 @@ def test_a_forbidden_transition_fails_clearly_and_changes_nothing(db, action, so
     assert order.reference in info.value.message and source.value in info.value.message
     db.refresh(order)
     assert order.status is source and order.version == version and len(order.events) == events
+
+
+@pytest.mark.parametrize("action", sorted(lifecycle.DESK_WORK_ONLY))
+def test_work_on_site_is_refused_the_transitions_of_desk_work(db, action):
+    org = make_org()
+    source = next(iter(sorted(TRANSITIONS[action].sources)))
+    order = _order_in(db, org, source)
+    db.commit()
+    with pytest.raises(TransitionError, match="worked on site"):
+        lifecycle.transition(db, order, action, ACTOR)
+    db.rollback()
+    db.refresh(order)
+    assert order.status is source
 
 
 def test_hold_remembers_where_the_order_was_and_resume_returns_there(db):

@@ -240,3 +240,16 @@ def test_two_variants_without_an_id_are_refused():
 def test_the_shipped_file_is_plain_toml():
     with DEFAULT_SLA_PATH.open("rb") as handle:
         assert tomllib.load(handle)["warn_share"] == 0.8
+
+
+def test_complaints_and_callbacks_are_desk_work(book):
+    assert not book.type("complaint").on_site and not book.type("callback").on_site
+    assert book.type("water_leak").on_site and book.type("vehicle_body_fault").on_site
+
+
+@pytest.mark.parametrize("value", ["no", 0, "false"])
+def test_on_site_is_true_or_false(value):
+    data = _minimal(name="arrive", hours=1)
+    data["types"]["x"]["on_site"] = value
+    with pytest.raises(RuleBookError, match="on_site"):
+        parse_rulebook(data)

@@ -27,7 +27,7 @@ from dispatch.assign.ranking import is_away, target_milestone
 from dispatch.errors import DomainError
 from dispatch.language import number_language
 from dispatch.orders.lifecycle import Actor
-from dispatch.orders.models import Channel, Status, WorkOrder
+from dispatch.orders.models import FINAL, Channel, Status, WorkOrder
 from dispatch.plan import service as plan_service
 from dispatch.plan import sms as plan_sms
 from dispatch.sms.inbound import CITIZEN, FALLBACK_REPLY, TECHNICIAN, HandlerResult
@@ -53,6 +53,19 @@ APPLIES: dict[CommandKind, Collection[Status]] = {
     K.PART: (Status.ACCEPTED, Status.EN_ROUTE, Status.ON_SITE, Status.WORK_DONE),
 }
 
+
+#: The answer to a command on one of his jobs whose service report is signed or approved: no
+#: SMS changes it any more (a correction is a new revision, made from the console).
+SIGNED_OFF: dict[Status, Callable[[], str]] = {
+    Status.SIGNED: lambda: _(
+        "Job %(code)s: the service report is signed. Nothing more can be changed by SMS; "
+        "call the dispatcher for a correction."
+    ),
+    Status.APPROVED: lambda: _(
+        "Job %(code)s: the service report is approved. Nothing more can be changed by SMS; "
+        "call the dispatcher for a correction."
+    ),
+}
 
 #: How far along a job is, for suggesting which one a command without a job number means.
 ADVANCED = {Status.ACCEPTED: 1, Status.EN_ROUTE: 2, Status.ON_SITE: 3, Status.WORK_DONE: 4}
@@ -153,7 +166,8 @@ def find_job(ctx: Context, command: Command) -> WorkOrder:
         fits: Callable[[WorkOrder], bool] = lambda o: o.status is Status.ON_HOLD  # noqa: E731
     else:
         fits = lambda o: _effective(o) in states  # noqa: E731
-    jobs = my_jobs(ctx)
+    # His jobs in the states the command applies to; a finished order's code may be another's now.
+    jobs = my_jobs(ctx, {*ACTIVE, Status.WORK_DONE, *(s for s in states if s not in FINAL)})
     if command.job_code:
         mine = [o for o in jobs if o.job_code == command.job_code]
         if mine:
@@ -177,6 +191,9 @@ def unknown_code_reply(ctx: Context, code: str) -> str:
     order = _open_order_with_code(ctx, code)
     if order is None or order.status in (Status.CLOSED, Status.CANCELLED):
         return _("There is no open job %(code)s. Reply LIST for your jobs.") % {"code": code}
+    if order.assignee_id == ctx.tech.id and order.status in SIGNED_OFF:
+        # His own job, past his hands: the signed report is what the customer agreed to.
+        return SIGNED_OFF[order.status]() % {"code": code}
     # Somebody else's job: say so, and nothing about it.
     return _("Job %(code)s is not yours. Reply LIST for your jobs.") % {"code": code}
 
@@ -275,14 +292,20 @@ def do_accept(ctx: Context, command: Command):
         ctx.session.refresh(order)
         raise Refusal(closed_offer_reply(order, offers.fresh(ctx.session, offer), ctx), order)
     target = target_milestone(order)
-    reply = _(
-        "Job %(code)s is yours: %(place)s. Be on site by %(due)s. Reply OTW when you leave, ARR on arrival."
-    ) % {
+    if target is not None:
+        template = _(
+            "Job %(code)s is yours: %(place)s. Be on site by %(due)s. "
+            "Reply OTW when you leave, ARR on arrival."
+        )
+    else:
+        template = texts.yours_template(order, ctx.now)
+    reply = template % {
         "code": order.job_code,
         "place": texts.place_of(order)[:40],
-        "due": texts.when(target.due_at if target else None),
+        "due": texts.when(target.due_at if target else None, ctx.now),
     }
-    return join(ctx.lang, reply, plan_sms.first_hint(ctx.session, ctx.tech, order)), order
+    sign = texts.sign_sentence(order, order.job_code or "", ctx.now)
+    return join(ctx.lang, reply, sign, plan_sms.first_hint(ctx.session, ctx.tech, order)), order
 
 
 def do_decline(ctx: Context, command: Command):

@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from dispatch import clock
-from dispatch.language import Rendered, locale_of, short_language
-from dispatch.orders.models import WorkOrder
+from dispatch.assign.ranking import target_milestone
+from dispatch.intake.ack import format_due
+from dispatch.language import CHINESE, Rendered, locale_of, short_language
+from dispatch.orders.models import Milestone, WorkOrder
+from dispatch.sla.notices import MILESTONE_LABELS
 from dispatch.sla.rules import UnknownType
 from dispatch.sla.service import rulebook
 from dispatch.sms.segments import count_segments, is_gsm7
@@ -49,12 +52,60 @@ def place_of(order: WorkOrder) -> str:
     return "?"
 
 
-def when(moment: datetime | None, now: datetime | None = None) -> str:
-    """A due time as a technician reads it: "10:30" today, "11-05 10:30" another day."""
+def when(moment: datetime | None, now: datetime | None = None, language: str | None = None) -> str:
+    """A due time as a technician reads it: "10:30" today; another day as the citizens'
+    acknowledgements write it ("11月5日10:30", "5 Nov 10:30"). ``language``: the current
+    locale's when not given."""
     if moment is None:
         return "?"
     local, today = clock.local(moment), clock.local(now or clock.now())
-    return local.strftime("%H:%M") if local.date() == today.date() else local.strftime("%m-%d %H:%M")
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    return format_due(moment, locale_of(language) if language else str(get_locale() or CHINESE))
+
+
+def sentences(*parts: str) -> str:
+    """Sentences of one text in the current locale: Chinese runs them together, English puts a
+    space between."""
+    chinese = str(get_locale() or CHINESE).startswith("zh")
+    return ("" if chinese else " ").join(p for p in parts if p)
+
+
+def next_deadline(order: WorkOrder) -> Milestone | None:
+    """The deadline the technician works to now: the time to be on site (``target_milestone``),
+    else the earliest running milestone still open (the finish, once he is there); None when no
+    deadline runs."""
+    target = target_milestone(order)
+    if target is not None:
+        return target
+    running = [m for m in order.milestones if m.met_at is None and m.due_at is not None]
+    return min(running, key=lambda m: m.due_at, default=None)
+
+
+def deadline_sentence(milestone: Milestone, now: datetime | None = None) -> str:
+    """A deadline other than the time to be on site, in the current locale: "To finish by …"."""
+    due = when(milestone.due_at, now)
+    if milestone.name == "resolve":
+        return _("To finish by %(due)s.") % {"due": due}
+    label = MILESTONE_LABELS.get(milestone.name)
+    return _("%(milestone)s by %(due)s.") % {"milestone": str(label or milestone.name), "due": due}
+
+
+def sign_due(order: WorkOrder) -> datetime | None:
+    """When the warning sign must be in place, while it is not yet; else None."""
+    for milestone in order.milestones:
+        if milestone.name == "warning_sign" and milestone.met_at is None and milestone.due_at is not None:
+            return milestone.due_at
+    return None
+
+
+def sign_sentence(order: WorkOrder, code: str, now: datetime | None = None) -> str:
+    """While a warning sign is still to be placed: by when, and the reply that records it; ""
+    otherwise. In the current locale."""
+    due = sign_due(order)
+    if due is None:
+        return ""
+    return _("Warning sign by %(due)s: reply SIGN %(code)s.") % {"due": when(due, now), "code": code}
 
 
 def km(distance_km: float | None) -> str:
@@ -112,6 +163,11 @@ def offer_text(
 ) -> str:
     """The offer SMS: code, type, place, distance, time to be on site and how to answer — in at
     most two segments whatever the place (the place, then the type name, are cut to fit)."""
+    sign = sign_due(order)
+    if sign is not None and due_at is not None and sign <= due_at:
+        # The sign is what must be on site first: its time is the one that counts (and the
+        # offer stays short).
+        due_at = None
     with in_language(language):
         values = {"code": code, "type": type_name(order.type_code, language), "km": km(distance_km)}
         if due_at is not None:
@@ -125,22 +181,48 @@ def offer_text(
                 "Job %(code)s: %(type)s, %(place)s, %(km)s km. Reply Y %(code)s accept, N %(code)s decline."
             )
         prefix = _("URGENT, first Y wins. ") if broadcast else ""
+        sign_text = sign_sentence(order, code, now)
 
     def build(parts: dict[str, str]) -> str:
-        return prefix + template % parts
+        return prefix + sentences(template % parts, sign_text)
 
-    return fit(build, dict(values, place=place_of(order)), OFFER_SHRINK)
+    with in_language(language):
+        text = fit(build, dict(values, place=place_of(order)), OFFER_SHRINK)
+        if count_segments(text).segments > MAX_OFFER_SEGMENTS:
+            # Too long even with the place cut: the sign is asked for again on acceptance.
+            sign_text = ""
+            text = fit(build, dict(values, place=place_of(order)), OFFER_SHRINK)
+        return text
 
 
 def assigned_text(order: WorkOrder, code: str, language: str | None, *, due_at: datetime | None) -> str:
     """Sent when a dispatcher gives a job directly (or records an acceptance made by phone)."""
     with in_language(language):
         values = {"code": code, "type": type_name(order.type_code, language), "due": when(due_at)}
-        template = _(
-            "Job %(code)s is yours: %(type)s, %(place)s. Be on site by %(due)s. "
-            "Reply OTW %(code)s when you leave."
-        )
-    return fit(lambda parts: template % parts, dict(values, place=place_of(order)), OFFER_SHRINK)
+        sign = sign_sentence(order, code)
+        if due_at is not None:
+            template = _(
+                "Job %(code)s is yours: %(type)s, %(place)s. Be on site by %(due)s. "
+                "Reply OTW %(code)s when you leave."
+            )
+        else:
+            template = yours_template(order)
+
+        def build(parts: dict[str, str]) -> str:
+            return sentences(template % parts, sign)
+
+        return fit(build, dict(values, place=place_of(order)), OFFER_SHRINK)
+
+
+def yours_template(order: WorkOrder, now: datetime | None = None) -> str:
+    """The "job is yours" text of a job without a time to be on site: its next deadline, if any,
+    and how to answer (a template on ``code`` and ``place``, in the current locale)."""
+    deadline = next_deadline(order)
+    return sentences(
+        _("Job %(code)s is yours: %(place)s."),
+        deadline_sentence(deadline, now).replace("%", "%%") if deadline is not None else "",
+        _("Reply OTW when you leave, ARR on arrival."),
+    )
 
 
 def taken_text(code: str, language: str | None) -> str:
@@ -198,5 +280,5 @@ def job_params(
         "type": type_name(order.type_code, "zh"),
         "place": place_of(order),
         "km": km(distance_km).replace("?", "0"),
-        "due": when(due_at, now),
+        "due": when(due_at, now, "zh"),
     }

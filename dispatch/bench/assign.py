@@ -305,7 +305,11 @@ def bench_segments():
             rulebook().types.values(), key=lambda t: len(t.name_en if language == "en" else t.name_zh)
         )
         for where, address in (("Chinese place", place), ("coordinates", None)):
-            order = SimpleNamespace(type_code=longest.code, address=address, lat=32.123456, lon=112.123456)
+            # A warning sign still to be placed makes the offer longer ("reply SIGN …").
+            sign = SimpleNamespace(name="warning_sign", met_at=None, due_at=now + timedelta(days=1))
+            order = SimpleNamespace(
+                type_code=longest.code, address=address, lat=32.123456, lon=112.123456, milestones=[sign]
+            )
             body = texts.offer_text(
                 order,
                 "9999",

@@ -114,7 +114,10 @@ def _checked_part_used(original: Callable) -> Callable:
 
 def connect() -> None:
     commands.APPLIES.setdefault(K.REQUEST_PARTS, (*WORKING, Status.WORK_DONE))
-    commands.APPLIES.setdefault(K.PACKED, (*WORKING, Status.WORK_DONE, Status.CLOSED))
+    # Old parts are packed after the work, and often after the customer has signed for it.
+    commands.APPLIES.setdefault(
+        K.PACKED, (*WORKING, Status.WORK_DONE, Status.SIGNED, Status.APPROVED, Status.CLOSED)
+    )
     commands.HANDLERS[K.REQUEST_PARTS] = request_parts
     commands.HANDLERS[K.VAN_STOCK] = van_stock
     commands.HANDLERS[K.PACKED] = packed

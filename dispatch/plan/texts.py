@@ -8,7 +8,18 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from dispatch.assign.ranking import target_milestone
-from dispatch.assign.texts import OFFER_SHRINK, fit, in_language, place_of, type_name, when
+from dispatch.assign.texts import (
+    OFFER_SHRINK,
+    deadline_sentence,
+    fit,
+    in_language,
+    next_deadline,
+    place_of,
+    sentences,
+    sign_sentence,
+    type_name,
+    when,
+)
 from dispatch.language import Rendered
 from dispatch.orders.models import WorkOrder
 
@@ -24,24 +35,37 @@ def _due(order: WorkOrder) -> datetime | None:
 
 def params(order: WorkOrder, now: datetime | None = None) -> dict[str, str]:
     """The parameters of the ``plan_first`` template."""
-    return {"code": order.job_code or "", "place": place_of(order), "due": when(_due(order), now)}
+    return {"code": order.job_code or "", "place": place_of(order), "due": when(_due(order), now, "zh")}
 
 
 def next_text(order: WorkOrder, language: str | None, *, offered: bool, now: datetime | None = None) -> str:
-    """What NEXT answers (and what follows DONE): the job to go to now, its place and deadline."""
+    """What NEXT answers (and what follows DONE): the job to go to now, its place and its next
+    deadline — the time to be on site, else the one still running (the finish), with its verb."""
     with in_language(language):
         values = {
             "code": order.job_code or "?",
             "type": type_name(order.type_code, language),
             "due": when(_due(order), now),
         }
-        if offered:
+        if _due(order) is not None and offered:
             template = _(
                 "Next: job %(code)s, %(type)s, %(place)s, on site by %(due)s. Reply Y %(code)s to accept."
             )
-        else:
+        elif _due(order) is not None:
             template = _("Next: job %(code)s, %(type)s, %(place)s, on site by %(due)s.")
-    return fit(lambda parts: template % parts, dict(values, place=place_of(order)), OFFER_SHRINK)
+        else:
+            deadline = next_deadline(order)
+            template = sentences(
+                _("Next: job %(code)s, %(type)s, %(place)s."),
+                deadline_sentence(deadline, now).replace("%", "%%") if deadline is not None else "",
+                _("Reply Y %(code)s to accept.") if offered else "",
+            )
+        sign = sign_sentence(order, values["code"], now)
+
+        def build(parts: dict[str, str]) -> str:
+            return sentences(template % parts, sign)
+
+        return fit(build, dict(values, place=place_of(order)), OFFER_SHRINK)
 
 
 def nothing_next(language: str | None) -> str:
@@ -61,5 +85,12 @@ def first_text(order: WorkOrder, language: str | None, now: datetime | None = No
     """His plan has a new first job (an urgent one went ahead)."""
     with in_language(language):
         values = {"code": order.job_code or "?", "due": when(_due(order), now)}
-        template = _("Plan changed: go to job %(code)s first, %(place)s, on site by %(due)s.")
-    return fit(lambda parts: template % parts, dict(values, place=place_of(order)), (("place", 12),))
+        if _due(order) is not None:
+            template = _("Plan changed: go to job %(code)s first, %(place)s, on site by %(due)s.")
+        else:
+            deadline = next_deadline(order)
+            template = sentences(
+                _("Plan changed: go to job %(code)s first, %(place)s."),
+                deadline_sentence(deadline, now).replace("%", "%%") if deadline is not None else "",
+            )
+        return fit(lambda parts: template % parts, dict(values, place=place_of(order)), (("place", 12),))

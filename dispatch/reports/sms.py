@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -69,7 +70,8 @@ def _draft_reports(session: Session, tech: Technician) -> list[ServiceReport]:
 
 
 def technician_handler(session: Session, message: InboundMessage) -> inbound.HandlerResult:
-    match = ANSWER.match(message.body or "")
+    # Full-width letters, digits and spaces (责任　６２７　４) read as the commands read them.
+    match = ANSWER.match(unicodedata.normalize("NFKC", message.body or ""))
     tech = session.scalar(sa.select(Technician).where(Technician.phone == message.sender))
     if match and tech is not None:
         with in_language(tech.language):

@@ -55,7 +55,7 @@ def test_the_whole_job_by_sms_in_chinese(county_org, db):
     assert (tech.last_lat, tech.last_lon, tech.last_position_source) == (order.lat, order.lon, "job_site")
 
     assert text(db, tech.phone, "警示") == f"已记录工单{code}设置警示。"
-    assert text(db, tech.phone, "大修 主管断裂") == f"工单{code}已改为大修，须在11-05 09:00前修复。"
+    assert text(db, tech.phone, "大修 主管断裂") == f"工单{code}已改为大修，须在11月5日09:00前修复。"
     db.rollback()
     assert order.severity == "major"
     assert text(db, tech.phone, "等配件 缺DN100卡箍").startswith(f"工单{code}已挂起，等配件")

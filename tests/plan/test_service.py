@@ -246,7 +246,7 @@ def test_an_urgent_job_accepted_goes_first_and_a_new_first_job_is_told(app, db):
     assert db.get(PlanPin, overflow.id) is not None
     told = [m for m in outbox_to(db, tech.phone) if m.kind == "plan_first"]
     assert [m.body for m in told] == [
-        f"Plan changed: go to job {overflow.job_code} first, North road, on site by 11-05 09:00."
+        f"Plan changed: go to job {overflow.job_code} first, North road, on site by 5 Nov 09:00."
     ]
 
     text(db, tech.phone, f"OTW {overflow.job_code}")

@@ -92,7 +92,7 @@ def open_alerts(session: Session, org_id: int) -> list[DispatchAlert]:
 def acknowledge(session: Session, org_id: int, alert_id: int, user_id: int | None) -> DispatchAlert:
     alert = session.get(DispatchAlert, alert_id)
     if alert is None or alert.org_id != org_id:
-        raise NotFound("No such alert.", alert_id=alert_id)
+        raise NotFound(_("No such alert."), alert_id=alert_id)
     alert.acknowledged_at, alert.acknowledged_by_id = clock.now(), user_id
     session.flush()
     return alert

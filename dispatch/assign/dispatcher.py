@@ -32,7 +32,7 @@ REASSIGNABLE = (Status.ACCEPTED, Status.EN_ROUTE)
 def technician_in_org(session: Session, org_id: int, technician_id: int) -> Technician:
     tech = session.get(Technician, technician_id)
     if tech is None or tech.org_id != org_id:
-        raise NotFound("No such technician.", technician_id=technician_id)
+        raise NotFound(_("No such technician."), technician_id=technician_id)
     return tech
 
 

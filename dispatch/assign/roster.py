@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dispatch import clock
@@ -24,7 +25,7 @@ def get_technician(session: Session, org_id: int, technician_id: int) -> Technic
     """The technician ``technician_id`` of ``org_id``; NotFound for none or another organisation's."""
     tech = session.get(Technician, technician_id)
     if tech is None or tech.org_id != org_id:
-        raise NotFound(f"No technician {technician_id}.", technician_id=technician_id)
+        raise NotFound(_("No such technician."), technician_id=technician_id)
     return tech
 
 

@@ -106,10 +106,12 @@ def _checked(reference: str, form: FlaskForm) -> WorkOrder | None:
     return order
 
 
-def _run(reference: str, operation, done: str):
-    """Run ``operation``; a refusal the dispatcher can act on (on leave, wrong state) is flashed."""
+def _run(reference: str, operation, done):
+    """Run ``operation``; a refusal the dispatcher can act on (on leave, wrong state) is flashed,
+    and nothing is written. ``done``: the message flashed once committed, or a function of the
+    operation's result that gives it."""
     try:
-        operation()
+        result = operation()
     except ConflictError:
         raise
     except DomainError as exc:
@@ -119,7 +121,7 @@ def _run(reference: str, operation, done: str):
         flash(exc.message, "error")
         return _back(reference)
     commit()
-    flash(done, "ok")
+    flash(done(result) if callable(done) else done, "ok")
     return _back(reference)
 
 
@@ -163,10 +165,30 @@ def broadcast(reference: str):
     order = _checked(reference, form)
     if order is None:
         return _back(reference)
-    return _run(
-        reference,
-        lambda: dispatcher.broadcast(db.session, order, actor(), expected_version=form.version.data),
-        _("Offered to the best candidates at once; the first to accept gets the job."),
+
+    def offer_to_several():
+        made = dispatcher.broadcast(db.session, order, actor(), expected_version=form.version.data)
+        if not made:
+            # Said here, and nothing kept: the dispatcher is on the page, so no alert is raised.
+            raise DomainError(
+                _(
+                    "Nobody was offered the job: nobody who fits it is free (whoever declined it "
+                    "or let its offer time out is not asked again). Assign it by hand."
+                )
+            )
+        return made
+
+    return _run(reference, offer_to_several, _broadcast_done)
+
+
+def _broadcast_done(made) -> str:
+    names = ", ".join(offer.technician.name for offer in made)
+    if len(made) == 1:
+        return _("Offered to %(name)s only (nobody else fits); the job is his when he accepts.", name=names)
+    return _(
+        "Offered to %(count)d technicians at once (%(names)s); the first to accept gets the job.",
+        count=len(made),
+        names=names,
     )
 
 

@@ -91,6 +91,8 @@ def _console_globals():
         "zone_label": lambda code: labels.label(labels.ZONE, code),
         "duty_label": lambda code: labels.label(labels.DUTY, code),
         "event_label": lambda code: labels.label(labels.EVENT, code),
+        "clock_start": labels.clock_start,
+        "due_reason": lambda code: labels.label(labels.DUE_REASON, code),
         "source_label": lambda code: labels.label(labels.LOCATION_SOURCE, code),
         "precision_label": lambda code: labels.label(labels.PRECISION, code),
         "send_label": lambda code: labels.label(labels.SEND_STATE, code),

@@ -1,6 +1,7 @@
 """The deadlines slot of the work-order page: set a deadline by hand with the explanation the
-citizen receives (a hot issue, a callback), and reclassify (severity, needs a supplier). The
-operations are :mod:`dispatch.sla.changes`'s; every form carries the order version."""
+citizen receives by SMS (a hot issue, a callback; a landline gets no SMS, so the dispatcher is
+told to call instead), and reclassify (severity, needs a supplier). The operations are
+:mod:`dispatch.sla.changes`'s; every form carries the order version."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
@@ -16,7 +18,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 from dispatch import clock
 from dispatch.console.actions import OrderAction, in_progress, register
 from dispatch.console.assign_actions import _back, _checked, _run
-from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
+from dispatch.console.blueprint import CONSOLE_ROLES, FULL_PHONE_ROLES, actor, bp, mask_phone
 from dispatch.extensions import db
 from dispatch.orders.models import WorkOrder
 from dispatch.sla import changes
@@ -70,8 +72,23 @@ def set_deadline(reference: str):
             db.session, order, form.milestone.data, due_at, form.explanation.data, actor(),
             expected_version=form.version.data,
         ),
-        _("Deadline set; the caller is told why."),
+        lambda moved: _deadline_set(order, moved),
     )  # fmt: skip
+
+
+def _deadline_set(order: WorkOrder, moved: list) -> str:
+    """What became of a deadline set by hand: the explanation goes by SMS to a mobile only."""
+    if not moved:
+        return _("That is already the deadline: nothing changed, nobody is told.")
+    if order.reporter_takes_sms:
+        return _("Deadline set; the caller is told why.")
+    if order.reporter_phone:
+        return _(
+            "Deadline set. No SMS reaches a landline: call the customer on %(phone)s and tell them "
+            "the new deadline and why.",
+            phone=mask_phone(order.reporter_phone, current_user.has_role(*FULL_PHONE_ROLES)),
+        )
+    return _("Deadline set. The report has no phone number: nobody can be told by SMS.")
 
 
 @bp.post("/orders/<reference>/reclassify")

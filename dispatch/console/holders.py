@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -55,6 +55,57 @@ def offer_history(session: Session, order: WorkOrder) -> list[Offer]:
             .order_by(Offer.answered_at.desc().nulls_last(), Offer.id.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    """One line of the order page's offers table: what became of an offer, and when."""
+
+    technician: str
+    offered_at: datetime | None
+    #: An OfferState value, or ``taken_back``: an accepted job taken back from its technician.
+    outcome: str
+    at: datetime | None
+    reason: str | None
+
+
+#: Why an accepted offer was withdrawn afterwards (the unassign reaction of dispatch.assign): the
+#: job was taken back, or the order reopened.
+_TAKEN_BACK = ("unassign", "reopen")
+
+
+def offer_lines(session: Session, order: WorkOrder) -> list[OfferLine]:
+    """Every offer that was answered or lapsed, newest first. An offer accepted and later taken
+    back (the job reassigned, the order reopened) is two lines: the acceptance and its time,
+    then the taking back with its time and the dispatcher's reason (from the timeline)."""
+    lines = []
+    for offer in offer_history(session, order):
+        name = offer.technician.name
+        if offer.state is not OfferState.WITHDRAWN or offer.reason not in _TAKEN_BACK:
+            lines.append(
+                OfferLine(name, offer.created_at, offer.state.value, offer.answered_at, offer.reason)
+            )
+            continue
+        accepted_at = offer.answered_at
+        back = next(
+            (
+                e
+                for e in sorted(order.events, key=lambda e: (e.at, e.id or 0))
+                if e.kind == offer.reason
+                and (accepted_at is None or e.at >= accepted_at)
+                and (e.data or {}).get("technician_id", offer.technician_id) == offer.technician_id
+            ),
+            None,
+        )
+        lines.append(OfferLine(name, offer.created_at, OfferState.ACCEPTED.value, accepted_at, None))
+        lines.append(
+            OfferLine(
+                name, None, "taken_back", back.at if back else None,
+                (back.note if back and back.note else offer.reason),
+            )
+        )  # fmt: skip
+    far_past = datetime.min.replace(tzinfo=UTC)
+    return sorted(lines, key=lambda line: line.at or far_past, reverse=True)
 
 
 def technician_names(session: Session, org_id: int, ids: set[int]) -> dict[int, str]:

@@ -6,7 +6,7 @@ language. A code without a label (a new event kind from another package) is show
 
 from __future__ import annotations
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from dispatch.sla.service import rulebook
@@ -50,16 +50,38 @@ MILESTONE = {
     "resolve": _l("resolved"),
 }
 
+#: When a milestone's clock starts, for one that waits for an event (``starts_on`` in
+#: config/sla.toml): "clock starts after the paperwork is complete".
+CLOCK_START = {
+    "paperwork_complete": _l("after the paperwork is complete"),
+    "documents_complete": _l("after the documents are complete"),
+}
+
+#: Why a due time moved (the ``reason`` of a ``due_changed`` event, dispatch.sla).
+DUE_REASON = {
+    "rules": _l("deadline rules applied"),
+    "placed": _l("recomputed for the place"),
+    "reclassified": _l("reclassified"),
+    "set_by_hand": _l("set by hand"),
+    "paused": _l("time on hold not counted"),
+    "clock_started": _l("clock started"),
+    "unlinked": _l("no longer a duplicate"),
+}
+
 #: Deadline state of an order (its next due milestone) and of each milestone.
 SLA_STATE = {
     "on_track": _l("on track"),
     "at_risk": _l("at risk"),
     "breached": _l("breached"),
     "none": _l("no deadline running"),
-    "waiting": _l("waiting"),
+    # A milestone whose start event has not happened ("waiting" reads as waiting for dispatch).
+    "waiting": _l("clock not started"),
     "pending": _l("on track"),
     "met": _l("met"),
     "met_late": _l("met late"),
+    # An unmet milestone of an order that was closed or cancelled: it no longer runs.
+    "closed": _l("not met — order closed"),
+    "cancelled": _l("not met — cancelled"),
 }
 
 #: Where an order's position came from, and how exact it is (geo's codes).
@@ -109,6 +131,7 @@ EVENT = {
     "relocated": _l("moved on the map"),
     "need_location": _l("needs a location"),
     "queue": _l("queued"),
+    "queue_at_desk": _l("queued as desk work (no place needed)"),
     "offer": _l("offered"),
     "offer_lapsed": _l("back in the queue"),
     "plan_pinned": _l("pinned by a dispatcher"),
@@ -118,9 +141,11 @@ EVENT = {
     "depart": _l("on the way"),
     "arrive": _l("arrived"),
     "complete": _l("work done"),
-    "sign": _l("signed"),
+    # Not "signed" alone: the timeline would read like the status code it leads to.
+    "sign": _l("service report signed"),
     "approve": _l("approved"),
     "close": _l("closed"),
+    "close_at_desk": _l("closed at the desk"),
     "hold": _l("put on hold"),
     "resume": _l("resumed"),
     "cancel": _l("cancelled"),
@@ -147,6 +172,25 @@ EVENT = {
     "offer_withdrawn": _l("offer withdrawn"),
     "offer_taken": _l("taken by a colleague"),
     "customer_replied": _l("message to the customer"),
+    # Recorded from the console's "record progress" (they meet or start deadlines).
+    "review_decided": _l("review decided"),
+    "paperwork_complete": _l("paperwork complete"),
+    "documents_complete": _l("documents complete"),
+    "install_started": _l("installation started"),
+    # The complaint register (dispatch/complaints).
+    "complaint_investigated": _l("complaint investigated"),
+    "complaint_decided": _l("complaint decided"),
+    "complaint_feedback": _l("result sent to the customer"),
+    "citizen_message": _l("message from the reporter"),
+    "details_received": _l("details from the reporter"),
+    # The service report's flow (dispatch/reports).
+    "revise": _l("report revised"),
+    "report_submitted": _l("service report completed"),
+    "report_revised": _l("new report revision"),
+    "report_refused": _l("customer refused to sign"),
+    "report_returned": _l("report returned to the technician"),
+    "report_rated": _l("customer rating"),
+    "signing_requested": _l("signature requested"),
 }
 
 #: What became of an offer.
@@ -158,6 +202,8 @@ OFFER_STATE = {
     "taken": _l("taken by a colleague"),
     "withdrawn": _l("withdrawn"),
     "undelivered": _l("SMS not delivered"),
+    # An accepted job taken back from its technician (reassigned, or the order reopened).
+    "taken_back": _l("job taken back"),
 }
 
 #: Why an offer ended or the plan acted, when the system says so (a person's own words are shown
@@ -169,6 +215,8 @@ SYSTEM_NOTE = {
     "assigned by the dispatcher": _l("assigned by the dispatcher"),
     "unassign": _l("unassigned"),
     "reopen": _l("reopened"),
+    # A job taken back to be offered to another technician (dispatch.assign.dispatcher).
+    "reassigned": _l("reassigned to another technician"),
 }
 
 #: Skills as technicians are registered with them (config and the roster use these codes).
@@ -181,14 +229,6 @@ SKILL = {
     "customer_service": _l("customer service"),
     "vehicle_body": _l("coach body"),
     "vehicle_chassis": _l("chassis and engine"),
-    "revise": _l("report revised"),
-    "report_submitted": _l("service report completed"),
-    "report_revised": _l("new report revision"),
-    "report_refused": _l("customer refused to sign"),
-    "report_returned": _l("report returned to the technician"),
-    "report_signed": _l("service report signed"),
-    "report_rated": _l("customer rating"),
-    "signing_requested": _l("signature requested"),
 }
 
 
@@ -210,6 +250,14 @@ def label(table: dict, code) -> str:
     if found is None:
         found = _TRANSLATED[cache_key] = str(text)
     return found
+
+
+def clock_start(code: str | None) -> str:
+    """What a milestone that has no due time yet waits for: "clock starts after the paperwork is
+    complete"; an event without a clock-start label is named as on the timeline."""
+    if code in CLOCK_START:
+        return gettext("clock starts %(when)s", when=label(CLOCK_START, code))
+    return gettext("waits for %(event)s", event=label(EVENT, code))
 
 
 def type_name(code: str, locale: str) -> str:

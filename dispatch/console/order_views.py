@@ -15,7 +15,7 @@ from dispatch.console import actions as order_actions
 from dispatch.console import holders, live
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
 from dispatch.console.forms import HandoverForm, MessageForm, NoteForm, PinForm, TransitionForm
-from dispatch.console.labels import STATUS, label
+from dispatch.console.labels import CHANNEL, STATUS, label
 from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.intake.placing import place_order
@@ -133,13 +133,28 @@ def _due_changes(order: WorkOrder) -> dict[str, list[dict]]:
         changes.setdefault(data.get("milestone", ""), []).append(
             {
                 "at": event.at,
-                "who": event.actor_user.full_name if event.actor_user else event.channel.value,
-                "why": event.note or data.get("reason") or "",
+                "who": event.actor_user.full_name if event.actor_user else label(CHANNEL, event.channel),
+                # A code (dispatch.sla: placed, paused, set_by_hand, …), and a person's words.
+                "why": data.get("reason") or "",
+                "note": event.note or "",
                 "old": clock.parse(old) if isinstance(old, str) else None,
                 "new": clock.parse(new) if isinstance(new, str) else None,
             }
         )
     return changes
+
+
+def _milestone_states(order: WorkOrder, now) -> dict[int, str]:
+    """Each milestone's deadline state; on a closed or cancelled order an unmet one no longer
+    runs, and its state is the order's (``closed`` / ``cancelled``: "not met — cancelled")."""
+    return {
+        m.id: (
+            milestone_state(m, now=now, met_at=m.met_at).value
+            if order.is_open or m.met_at is not None
+            else order.status.value
+        )
+        for m in order.milestones
+    }
 
 
 def _forms(order: WorkOrder) -> dict:
@@ -163,7 +178,7 @@ def order(reference: str):
         sa.select(WorkOrder).where(WorkOrder.duplicate_of_id == order.id, WorkOrder.org_id == order.org_id)
     ).all()
     offers_waiting = holders.pending_holders(db.session, [order.id]).get(order.id, [])
-    history = holders.offer_history(db.session, order)
+    history = holders.offer_lines(db.session, order)
     named = {i for e in order.events for i in holders.event_technician_ids(e.data)}
     readers = (
         [order.assignee]
@@ -180,9 +195,10 @@ def order(reference: str):
         offer_history=history,
         tech_names=holders.technician_names(db.session, order.org_id, named),
         event_techs=holders.event_technician_ids,
-        states={m.id: milestone_state(m, now=now, met_at=m.met_at).value for m in order.milestones},
+        states=_milestone_states(order, now),
         due_changes=_due_changes(order),
-        promised=promised(order),
+        # A closed or cancelled order promises nothing any more: its milestones say what was met.
+        promised=promised(order) if order.is_open else None,
         sms=_sms_thread(order),
         duplicates=duplicates,
         slots=order_actions.available(order, current_user),

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from dispatch import clock
@@ -95,7 +96,7 @@ def phone_deadlines():
     the place found (``place``: name, source, zone, distance) or null."""
     type_code = request.args.get("type", "")
     if type_code not in {t.code for t in rulebook().types_for_org(current_user.org.code)}:
-        raise NotFound("No such type.", type=type_code)
+        raise NotFound(_("No such report type."), type=type_code)
     severity = request.args.get("severity") or None
     if severity not in (None, "minor", "major"):
         raise DomainError("Severity must be minor or major.", severity=severity)
@@ -122,6 +123,8 @@ def phone_deadlines():
         item["local"] = (
             clock.local(clock.parse(item["due_at"])).strftime("%m-%d %H:%M") if item["due_at"] else None
         )
+        if item.get("waits_for"):
+            item["waits"] = labels.clock_start(item["waits_for"])
     result["type_name"] = labels.type_name(type_code, locale())
     return jsonify(result)
 

@@ -18,6 +18,7 @@ import sqlalchemy.orm
 from sqlalchemy.orm import Session
 
 from dispatch import clock
+from dispatch.assign.models import Offer, OfferState
 from dispatch.console.holders import pending_holders
 from dispatch.orders.models import FINAL, Milestone, Status, WorkOrder
 
@@ -85,12 +86,18 @@ def _filtered(query: sa.Select, org_id: int, flt: QueueFilter, now: datetime) ->
     if flt.zone:
         query = query.where(WorkOrder.zone == flt.zone)
     if flt.technician_id:
-        query = query.where(WorkOrder.assignee_id == flt.technician_id)
+        # His jobs: those he holds and those offered to him that wait for his answer.
+        offered_to_him = sa.exists().where(
+            Offer.work_order_id == WorkOrder.id,
+            Offer.technician_id == flt.technician_id,
+            Offer.state == OfferState.PENDING,
+        )
+        query = query.where(sa.or_(WorkOrder.assignee_id == flt.technician_id, offered_to_him))
     if flt.at_risk_only:
         # At risk or breached: some running milestone is past its warning time.
         query = query.where(WorkOrder.next_warn_at <= now)
     if flt.search:
-        query = query.where(_search_clause(flt.search))
+        query = query.where(_search_clause(flt.search, org_id))
     return query
 
 
@@ -103,18 +110,38 @@ def queue_query(org_id: int, flt: QueueFilter, now: datetime | None = None) -> s
     return query.order_by(WorkOrder.next_due_at.asc().nulls_last(), WorkOrder.reported_at, WorkOrder.id)
 
 
-def _search_clause(text: str) -> sa.ColumnElement[bool]:
-    """A reference (WO-2026-000123, or its number), a phone number (any digits of it), an address."""
+#: Digits of a reference's number (WO-2026-000123): a search of this many digits or fewer, and
+#: nothing else, is read as a reference number first.
+REFERENCE_DIGITS = 6
+
+
+def _search_clause(text: str, org_id: int) -> sa.ColumnElement[bool]:
+    """A reference (WO-2026-000123), a phone number (any four or more of its digits), an address.
+
+    Digits alone, six or fewer, are a reference's number, leading zeros or not (3, 03 and
+    000003 find WO-2026-000003): when an open order of the organisation has that number, only
+    it is found; otherwise they are looked for in phone numbers (four or more) and addresses.
+    Digits alone are never looked for inside references (2026 is in every one of the year).
+    """
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    clauses = [
-        WorkOrder.reference.ilike(f"%{escaped}%", escape="\\"),
-        WorkOrder.address.ilike(f"%{escaped}%", escape="\\"),
-    ]
-    digits = _digits(text)
-    if len(digits) >= 4:
+    only_digits = text.isascii() and text.isdigit()
+    clauses = [WorkOrder.address.ilike(f"%{escaped}%", escape="\\")]
+    if not only_digits:
+        # Digits alone are no part of a reference to look for anywhere in it: every one has the
+        # year's digits.
+        clauses.append(WorkOrder.reference.ilike(f"%{escaped}%", escape="\\"))
+    number = _digits(text).lstrip("0")
+    if len(number) >= 4:
         # Numbers are stored in E.164: 13812345678 is found as +8613812345678.
-        clauses.append(WorkOrder.reporter_phone.like(f"%{digits.lstrip('0')}%"))
-    return sa.or_(*clauses)
+        clauses.append(WorkOrder.reporter_phone.like(f"%{number}%"))
+    if not (only_digits and len(text) <= REFERENCE_DIGITS and number):
+        return sa.or_(*clauses)
+    reference = f"%-{number.zfill(REFERENCE_DIGITS)}"
+    other = sa.orm.aliased(WorkOrder)
+    number_is_open = sa.exists().where(
+        other.org_id == org_id, other.status.not_in(FINAL), other.reference.like(reference)
+    )
+    return sa.or_(WorkOrder.reference.like(reference), sa.and_(~number_is_open, sa.or_(*clauses)))
 
 
 @dataclass(frozen=True)

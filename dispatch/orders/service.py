@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -90,5 +91,5 @@ def get_order(session: Session, org_id: int, reference: str) -> WorkOrder:
         sa.select(WorkOrder).where(WorkOrder.org_id == org_id, WorkOrder.reference == reference)
     )
     if order is None:
-        raise NotFound(f"No work order {reference}.", reference=reference)
+        raise NotFound(_("No work order %(reference)s.", reference=reference), reference=reference)
     return order

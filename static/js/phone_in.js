@@ -87,7 +87,7 @@
       data.milestones.forEach(function (m) {
         var li = document.createElement("li");
         li.className = "deadline"; li.dataset.milestone = m.name;
-        li.textContent = m.label + ": " + (m.local || "—");
+        li.textContent = m.label + ": " + (m.local || m.waits || "—");
         if (m.calendar_warning) {
           var warn = document.createElement("span");
           warn.className = "notice calendar-warning"; warn.textContent = " " + box.dataset.calendarWarning;

@@ -103,3 +103,13 @@ def test_technician_page_operations(client, auth, db, county):
     client.post(url + "/position", data={"lat": "32.61", "lon": "112.41"})
     db.rollback()
     assert county.tech.last_lat == 32.61
+
+
+def test_another_organisations_order_is_not_found_in_the_readers_language(client, auth, db, county, order):
+    auth.login("stranger")
+    zh = client.get(f"/console/orders/{order.reference}", headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 404
+    page = zh.get_data(as_text=True)
+    assert f"没有工单 {order.reference}。" in page and "No work order" not in page
+    en = client.get(f"/console/orders/{order.reference}", headers={"Accept-Language": "en"})
+    assert en.status_code == 404 and f"No work order {order.reference}." in en.get_data(as_text=True)

@@ -164,3 +164,22 @@ def test_other_organisations_and_other_roles_are_kept_out(browser, server, order
     page.click("main form button[type=submit]")
     assert page.goto(f"{server}/console/map").status == 403
     context.close()
+
+
+def test_filtering_the_queue_updates_its_count(browser, server, orders, db, county):
+    from playwright.sync_api import expect
+
+    from tests.factories import make_technician
+
+    leak, _ = orders
+    gao = make_technician(county.org, name="高峰")
+    held = placed_order(county.org, assignee_id=gao.id, address="书院路")
+    db.commit()
+    context, page = _login(browser, server, "disp")
+    expect(page.locator("#queue-count")).to_have_text("3")
+    page.select_option("select[name=technician]", str(gao.id))
+    page.click("form.filters button[type=submit]")
+    page.locator(f"#row-{leak.reference}").wait_for(state="detached")
+    assert page.locator(f"#row-{held.reference}").is_visible()
+    expect(page.locator("#queue-count")).to_have_text("1")
+    context.close()

@@ -187,8 +187,8 @@ def test_phone_acceptance_is_recorded_as_such(client, auth, db, county, order):
     assert accept.data["by_phone"] is True and accept.note == "rang back"
 
 
-def test_broadcast_offers_the_job(client, auth, db, county, order):
-    make_technician(county.org, name="李师傅")
+def test_broadcast_offers_the_job_and_names_whom(client, auth, db, county, order):
+    make_technician(county.org, name="李师傅", last_lat=32.53, last_lon=112.37)
     db.commit()
     auth.login("disp")
     response = client.post(
@@ -197,9 +197,38 @@ def test_broadcast_offers_the_job(client, auth, db, county, order):
         headers=EN,
         follow_redirects=True,
     )
-    assert "Offered" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Offered to 2 technicians at once" in html and "张师傅" in html and "李师傅" in html
     assert _fresh(db, order).status is Status.OFFERED
-    assert db.query(Offer).filter_by(work_order_id=order.id).count() >= 1
+    assert db.query(Offer).filter_by(work_order_id=order.id).count() == 2
+
+
+def test_a_broadcast_nobody_can_take_says_so_and_writes_nothing(client, auth, db, county, order):
+    from dispatch.assign import offers
+    from dispatch.assign.models import OfferState
+
+    auth.login("disp")
+    client.post(
+        f"/console/orders/{order.reference}/broadcast", data={"version": order.version}, follow_redirects=True
+    )
+    offer = db.query(Offer).filter_by(work_order_id=order.id).one()
+    offers.lapse(db, offer, OfferState.EXPIRED, "timeout", actor=Actor.system())  # nobody else to ask
+    db.commit()
+    fresh = _fresh(db, order)
+    assert fresh.status is Status.QUEUED
+    events, texts = len(fresh.events), db.query(OutboxMessage).count()
+    response = client.post(
+        f"/console/orders/{order.reference}/broadcast",
+        data={"version": fresh.version},
+        headers=EN,
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert '<p class="flash error">Nobody was offered the job' in html and 'class="flash ok"' not in html
+    fresh = _fresh(db, order)
+    assert fresh.status is Status.QUEUED and len(fresh.events) == events
+    assert db.query(Offer).filter_by(work_order_id=order.id).count() == 1
+    assert db.query(OutboxMessage).count() == texts
 
 
 def test_an_incomplete_form_is_refused_plainly(client, auth, db, order):
@@ -226,6 +255,27 @@ def test_set_a_deadline_by_hand_with_its_explanation(client, auth, db, county):
     resolve = next(m for m in fresh.milestones if m.name == "resolve")
     assert clock.local(resolve.due_at).strftime("%Y-%m-%dT%H:%M") == due
     assert db.query(OutboxMessage).filter_by(work_order_id=hot.id, kind="deadline_set").count() == 1
+
+
+def test_a_deadline_set_for_a_landline_caller_says_to_call_them(client, auth, db, county):
+    hot = placed_order(county.org, type_code="hot_issue", reporter_phone="+8637766221750")
+    db.commit()
+    auth.login("disp")
+    form = _page(client, hot)
+    assert "explanation the caller receives" not in form and "tell the customer by phone" in form
+    due = clock.local(clock.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        f"/console/orders/{hot.reference}/deadline",
+        data={"version": hot.version, "milestone": "resolve", "due_at": due, "explanation": "需协调多个部门"},
+        headers=EN,
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "the caller is told why" not in html
+    assert "No SMS reaches a landline: call the customer on +8637766221750" in html
+    assert db.query(OutboxMessage).filter_by(work_order_id=hot.id, kind="deadline_set").count() == 0
+    moved = next(m for m in _fresh(db, hot).milestones if m.name == "resolve")
+    assert clock.local(moved.due_at).strftime("%Y-%m-%dT%H:%M") == due
 
 
 def test_a_deadline_in_the_past_or_unset_by_rule_is_refused(client, auth, db, county, order):

@@ -164,3 +164,75 @@ def test_other_packages_add_actions_to_a_slot(client, auth, county, order):
         actions.unregister("assign_test")
     with pytest.raises(ValueError):
         actions.register(actions.OrderAction("x", "nowhere", "X", "x.html"))
+
+
+EN = {"Accept-Language": "en"}
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def _section(html: str, section_id: str) -> str:
+    start = html.index(f'id="{section_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_cancelled_order_shows_no_clock_and_promises_nothing(client, auth, db, county, order):
+    auth.login("disp")
+    before = client.get(f"/console/orders/{order.reference}", headers=EN).get_data(True)
+    assert "Promised to the customer" in before and 'class="countdown"' in _section(before, "milestones")
+    client.post(
+        f"/console/orders/{order.reference}/transition",
+        data={"action": "cancel", "note": "reported twice", "version": order.version},
+    )
+    assert db.get(WorkOrder, order.id).status is Status.CANCELLED
+    html = client.get(f"/console/orders/{order.reference}", headers=EN).get_data(True)
+    milestones = _section(html, "milestones")
+    assert 'class="countdown"' not in milestones and "on track" not in milestones
+    assert "not met — cancelled" in milestones
+    assert "Promised to the customer" not in html
+
+
+def _connection_held_two_days(db, county, app):
+    """A new connection queued, held two days and resumed: its review clock moved by the pause."""
+    from datetime import timedelta
+
+    from dispatch import clock
+    from dispatch.orders.lifecycle import transition
+
+    app.config["ASSIGN_AUTO_DISPATCH"] = False
+    clock.freeze(clock.now())
+    connection = placed_order(county.org, type_code="water_connection", owner_id=county.dispatcher.id)
+    transition(db, connection, "queue", Actor.system())
+    transition(db, connection, "hold", Actor.system(), note="等申请人补材料")
+    clock.advance(timedelta(days=2))
+    transition(db, connection, "resume", Actor.system())
+    return connection
+
+
+def test_clock_starts_due_change_reasons_and_event_kinds_are_words(client, auth, db, county, app):
+    connection = _connection_held_two_days(db, county, app)
+    for kind in ("complaint_investigated", "complaint_decided", "complaint_feedback"):
+        record(db, connection, kind, Actor.system())
+    db.commit()
+    auth.login("disp")
+    html = client.get(f"/console/orders/{connection.reference}", headers=EN).get_data(True)
+    milestones, timeline = _section(html, "milestones"), _section(html, "timeline")
+    assert "clock starts after the paperwork is complete" in milestones and "clock not started" in milestones
+    assert "paperwork_complete" not in milestones
+    assert "time on hold not counted" in milestones and "· paused" not in milestones
+    for words in ("complaint investigated", "complaint decided", "result sent to the customer"):
+        assert f"<b>{words}</b>" in timeline
+    assert "complaint_" not in timeline
+    ticket = client.get(f"/console/orders/{connection.reference}/ticket", headers=EN)
+    assert "clock starts after the paperwork is complete" in ticket.get_data(True)
+
+
+def test_a_chinese_page_names_clock_starts_and_due_change_reasons_in_chinese(client, auth, db, county, app):
+    connection = _connection_held_two_days(db, county, app)
+    record(db, connection, "complaint_feedback", Actor.system())
+    db.commit()
+    auth.login("disp")
+    html = client.get(f"/console/orders/{connection.reference}", headers=ZH).get_data(True)
+    milestones = _section(html, "milestones")
+    assert "手续齐全后开始计时" in milestones and "暂停时间不计" in milestones and "系统" in milestones
+    assert "未开始计时" in milestones and "待派" not in milestones
+    assert "已向客户反馈处理结果" in _section(html, "timeline")

@@ -129,3 +129,13 @@ def test_an_order_placed_at_intake_has_no_deadline_change_at_creation(client, db
     assert db.scalars(sa.select(DueChange)).all() == []
     page = client.get(f"/console/orders/{order.reference}", headers=EN).get_data(as_text=True)
     assert "due time changed" not in page
+
+
+def test_a_deadline_that_waits_for_the_paperwork_says_so_in_the_preview(client, demo):
+    _login(client, "dispatcher")
+    data = client.get(
+        "/console/phone/deadlines", query_string={"type": "water_connection"}, headers=EN
+    ).get_json()
+    waiting = next(m for m in data["milestones"] if m["name"] == "install_start")
+    # The demo dispatcher's stored language (Chinese) wins over the browser's.
+    assert waiting["local"] is None and waiting["waits"] == "手续齐全后开始计时"

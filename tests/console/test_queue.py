@@ -6,7 +6,7 @@ from dispatch import clock
 from dispatch.console.queue import QueueFilter, queue_page
 from dispatch.orders.lifecycle import Actor, transition
 from tests.console.conftest import placed_order
-from tests.factories import make_order
+from tests.factories import make_order, make_technician
 
 
 def test_sorted_by_the_next_due_milestone_with_states(db, county):
@@ -62,6 +62,46 @@ def test_search_by_reference_phone_or_address(db, county):
     # LIKE wildcards typed by a user are taken literally.
     assert [r.order.id for r in queue_page(db, county.org.id, QueueFilter(search="100%")).rows] == [b.id]
     assert queue_page(db, county.org.id, QueueFilter(search="_")).total == 0
+
+
+def test_digits_of_a_reference_number_find_that_reference_not_every_phone(db, county):
+    orders = [
+        placed_order(county.org, reporter_phone=f"+861391234{n:04d}", address=f"人民路{n}号")
+        for n in range(12)
+    ]
+    third = orders[2]
+    number = third.reference.rsplit("-", 1)[1]  # e.g. 000003
+    for typed in (number, number.lstrip("0"), "0" + number.lstrip("0")):
+        found = [r.order.id for r in queue_page(db, county.org.id, QueueFilter(search=typed)).rows]
+        assert found == [third.id], typed
+    year = third.reference.split("-")[1]
+    assert queue_page(db, county.org.id, QueueFilter(search=year)).total == 0  # no phone or address has it
+    # Digits no open order is numbered are a phone number's (or an address's) digits.
+    for typed in ("340011", "13912340011"):
+        found = [r.order.id for r in queue_page(db, county.org.id, QueueFilter(search=typed)).rows]
+        assert found == [orders[11].id], typed
+    assert [r.order.id for r in queue_page(db, county.org.id, QueueFilter(search="人民路11号")).rows] == [
+        orders[11].id
+    ]
+
+
+def test_the_technician_filter_includes_the_jobs_offered_to_him(client, auth, db, county, app):
+    from dispatch.assign import dispatcher
+
+    app.config["ASSIGN_AUTO_DISPATCH"] = False
+    gao = make_technician(county.org, name="高峰")
+    offered = placed_order(county.org)
+    held = placed_order(county.org, assignee_id=gao.id)
+    placed_order(county.org)  # nobody's
+    transition(db, offered, "queue", Actor.system())
+    dispatcher.offer_to(db, offered, gao.id, Actor.system())
+    db.commit()
+    found = queue_page(db, county.org.id, QueueFilter(technician_id=gao.id))
+    assert {r.order.id for r in found.rows} == {offered.id, held.id} and found.total == 2
+    auth.login("disp")
+    html = client.get(f"/console/?technician={gao.id}", headers={"Accept-Language": "en"}).get_data(True)
+    assert '<span class="muted count" id="queue-count">2</span>' in html
+    assert "offered to 高峰" in html and "No open work orders" not in html
 
 
 def test_pages(db, county):

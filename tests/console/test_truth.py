@@ -107,6 +107,34 @@ def test_a_decline_with_its_reason_and_a_timeout_are_on_the_page(client, auth, d
     assert "offer declined" in timeline and "offer timed out" in timeline and "offer_declined" not in timeline
 
 
+def test_an_acceptance_taken_back_stays_on_the_offers_table(client, auth, db, county, order):
+    from datetime import timedelta
+
+    from dispatch import clock
+    from dispatch.orders.models import Channel
+
+    clock.freeze(clock.now())
+    gao = make_technician(county.org, name="高峰", last_lat=32.53, last_lon=112.37)
+    db.commit()
+    auth.login("disp")
+    _assign(client, db, order, county.tech)
+    offer = db.query(Offer).filter_by(work_order_id=order.id, technician_id=county.tech.id).one()
+    clock.advance(timedelta(seconds=30))
+    accepted_at = clock.now()
+    offers.accept(db, offer, Actor(Channel.SMS, technician_id=county.tech.id))  # his "Y <code>"
+    db.commit()
+    clock.advance(timedelta(minutes=20))
+    taken_back_at = clock.now()
+    assert _assign(client, db, order, gao).status is Status.OFFERED
+    rows = _section(_page(client, _fresh(db, order)), "offers").split("<tr")[2:]
+    zhang = [re.sub(r"<[^>]+>", "|", row) for row in rows if "张师傅" in row]
+    assert len(zhang) == 2, zhang
+    back, accepted = zhang  # newest first
+    assert "accepted" in accepted and clock.local(accepted_at).strftime("%Y-%m-%d %H:%M") in accepted
+    assert "job taken back" in back and clock.local(taken_back_at).strftime("%Y-%m-%d %H:%M") in back
+    assert "reassigned to another technician" in back
+
+
 def test_messages_show_names_beside_numbers(client, auth, db, county, order):
     auth.login("disp")
     _assign(client, db, order, county.tech)

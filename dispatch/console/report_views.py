@@ -117,9 +117,12 @@ def report_paper(reference: str):
 @roles_required(*CONSOLE_ROLES)
 def report_revise(reference: str):
     order = get_order(db.session, current_user.org_id, reference)
-    service.revise(db.session, _current(order), actor(), request.form.get("reason", ""))
+    draft = service.revise(db.session, _current(order), actor(), request.form.get("reason", ""))
     commit()
-    flash(_("A new revision was opened; it needs a new signature."), "ok")
+    if draft.signature_required:
+        flash(_("A new revision was opened; it needs a new signature."), "ok")
+    else:
+        flash(_("A new revision was opened; it needs a supervisor's approval again."), "ok")
     return _back(reference)
 
 

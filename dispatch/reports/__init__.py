@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     from dispatch.extensions import db
     from dispatch.reports import service, sms, views
     from dispatch.reports.pdf import warranty_sentence
-    from dispatch.reports.texts import FIELD, METHOD, STATE, SURVEY, label
+    from dispatch.reports.texts import FIELD, METHOD, SURVEY, label, state_label
 
     app.register_blueprint(views.bp)
     sms.init_app(app)
@@ -24,7 +24,9 @@ def init_app(app: Flask) -> None:
     )
     app.add_template_global(warranty_sentence, "warranty_sentence")
     app.add_template_filter(lambda name: str(FIELD.get(name, name)), "field_label")
-    app.add_template_global(lambda code: label(STATE, code), "report_state_label")
+    # Give it the report (not only its state): what a complete report waits for depends on it.
+    app.add_template_global(state_label, "report_state_label")
+    app.add_template_global(lambda report: service.asset_facts(db.session, report), "report_asset")
     app.add_template_global(lambda code: label(METHOD, code), "signature_method_label")
     app.add_template_global(lambda code: label(SURVEY, code), "survey_label")
     app.add_template_global(

@@ -16,11 +16,14 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF, FontFace
+from sqlalchemy.orm import object_session
 
 from dispatch import clock
 from dispatch.assign.texts import locale_of, type_name
 from dispatch.errors import DomainError
+from dispatch.extensions import db
 from dispatch.reports.models import ServiceReport, SignatureMethod
+from dispatch.reports.service import asset_facts
 from dispatch.reports.texts import FIELD, RESPONSIBILITY
 
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
@@ -89,6 +92,8 @@ def render(report: ServiceReport, language: str = "zh") -> bytes:
         row(_("Reference"), f"{order.reference} ({_('revision')} {report.revision})")
         row(_("Type"), f"{type_name(order.type_code, 'zh')} / {type_name(order.type_code, 'en')}")
         row(_("Place"), order.address)
+        for name, value in asset_facts(object_session(report) or db.session, report):
+            row(name, value)
         row(_("Technician"), report.technician.name if report.technician else None)
         row(_("Arrived"), when(report.arrived_at))
         row(_("Left"), when(report.departed_at))

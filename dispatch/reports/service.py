@@ -128,6 +128,8 @@ def open_report(session: Session, order: WorkOrder, *, filled_via: str = "sms") 
         technician_id=order.assignee_id,
         signature_required=signature_required(order),
         filled_via=filled_via,
+        # What the reporter told us when the job came in: the technician corrects it if need be.
+        heard=(order.description or "").strip() or None,
         arrived_at=_event_time(session, order, "arrive"),
         departed_at=_event_time(session, order, "complete"),
         state=ReportState.DRAFT,
@@ -140,6 +142,24 @@ def open_report(session: Session, order: WorkOrder, *, filled_via: str = "sms") 
 def vehicle_of(session: Session, order: WorkOrder) -> Customer | None:
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
     return customer if customer is not None and customer.kind is AssetKind.VEHICLE else None
+
+
+def asset_facts(session: Session, report: ServiceReport) -> list[tuple[str, str]]:
+    """What names the asset worked on, as (label, value) rows in the current language, for the
+    report page, the signing page and the PDF: a vehicle's VIN, model and registered mileage (when
+    the report has no reading of its own), a meter's account. Empty when the order has no asset."""
+    order = report.order
+    asset = session.get(Customer, order.customer_id) if order.customer_id else None
+    if asset is None:
+        return []
+    if asset.kind is not AssetKind.VEHICLE:
+        return [(_("Meter account"), asset.account)]
+    rows = [(_("VIN"), asset.account)]
+    if asset.model:
+        rows.append((_("Model"), asset.model))
+    if report.mileage_km is None and asset.mileage_km is not None:
+        rows.append((str(texts.FIELD["mileage_km"]), f"{asset.mileage_km} km"))
+    return rows
 
 
 def check_warranty(session: Session, report: ServiceReport) -> dict | None:

@@ -3,6 +3,7 @@ name, parameters, body in the recipient's language) into the outbox."""
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -60,7 +61,13 @@ def send(
 
 
 def missing_text(gaps: list[str]) -> str:
-    return "、".join(str(FIELD.get(g, g)) for g in gaps) if gaps else ""
+    """The missing fields as a list in the current locale: "原因、责任" / "cause, responsibility"."""
+    return list_joiner().join(str(FIELD.get(g, g)) for g in gaps) if gaps else ""
+
+
+def list_joiner(locale: str | None = None) -> str:
+    """What separates the items of a list: the enumeration comma in Chinese, ", " in English."""
+    return "、" if str(locale or get_locale() or "zh").startswith("zh") else ", "
 
 
 def done_followup(report: ServiceReport, gaps: list[str], link: str, language: str) -> str:
@@ -123,6 +130,8 @@ STATE = {
     "returned": _l("returned to the technician"),
     "void": _l("void (replaced by a newer revision)"),
 }
+#: A report that needs no customer signature waits for a supervisor once it is complete.
+STATE_WITHOUT_SIGNATURE = {"complete": _l("complete, waiting for a supervisor's approval")}
 METHOD = {"screen": _l("signed on screen"), "sms": _l("confirmed by SMS"), "paper": _l("signed on paper")}
 SURVEY = {
     "none": _l("not asked yet"),
@@ -136,3 +145,14 @@ SURVEY = {
 def label(table: dict, code) -> str:
     value = getattr(code, "value", code)
     return str(table.get(value, value or ""))
+
+
+def state_label(report_or_state) -> str:
+    """What a report waits for, in words: given a report, a complete one that needs no customer
+    signature waits for a supervisor's approval; given a bare state, the signed path is assumed."""
+    state = getattr(report_or_state, "state", report_or_state)
+    if getattr(report_or_state, "signature_required", True) is False:
+        value = getattr(state, "value", state)
+        if value in STATE_WITHOUT_SIGNATURE:
+            return str(STATE_WITHOUT_SIGNATURE[value])
+    return label(STATE, state)

@@ -28,6 +28,13 @@ def _language(phone_language: str | None) -> None:
     refresh()
 
 
+def _replaced_by(report) -> int | None:
+    """The revision that replaced ``report`` (the latest of its order), or None while it is in play."""
+    if report.state not in (ReportState.VOID, ReportState.RETURNED):
+        return None
+    return max(r.revision for r in service.revisions(db.session, report.order))
+
+
 def _rating(value: str | None) -> int | None:
     if value in (None, ""):
         return None
@@ -75,6 +82,7 @@ def sign(token: str):
             order=report.order,
             closed=closed,
             error=error,
+            replaced_by=_replaced_by(report),
             field=FIELD,
             responsibility=RESPONSIBILITY,
         ),

@@ -21,12 +21,23 @@
   window.addEventListener("resize", resize);
   resize();
 
+  var warning = document.getElementById("empty-signature");
+  // The server's answer to an empty signature carries the same words as the page's own warning.
+  var serverError = document.getElementById("sign-error");
+
+  // Once there is a signature, a warning that there is none is no longer true.
+  pad.addEventListener("endStroke", function () {
+    warning.hidden = true;
+    if (serverError && serverError.textContent.trim() === warning.textContent.trim()) {
+      serverError.hidden = true;
+    }
+  });
+
   document.getElementById("signature-clear").addEventListener("click", function () {
     pad.clear();
   });
 
   form.addEventListener("submit", function (event) {
-    var warning = document.getElementById("empty-signature");
     if (pad.isEmpty()) {
       event.preventDefault();
       warning.hidden = false;

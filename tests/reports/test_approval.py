@@ -146,3 +146,39 @@ def test_a_report_without_signature_is_approved_and_closed(db, demo, client, aut
     assert report.state is ReportState.APPROVED and report.order.status is Status.CLOSED
     # Every closed service gets its survey.
     assert len(sent_to(db, "+8613700001111", "report_survey")) == 1
+
+
+def test_a_report_without_signature_says_it_waits_for_the_supervisor(db, demo, client, auth):
+    order = on_site(db, demo, org=demo.xinye, type_code="water_leak", tech_code="XY-T01", customer=False)
+    from tests.reports.helpers import text
+
+    phone = technician(db, "XY-T01").phone
+    text(db, phone, "配件 321 XY-PIPE-25 1")
+    finish_by_sms(db, order, phone)
+    auth.login("supervisor", "demo-pass")  # the demo supervisor reads Chinese
+    report_page = client.get(f"/console/orders/{order.reference}/report").get_data(as_text=True)
+    order_page = client.get(f"/console/orders/{order.reference}").get_data(as_text=True)
+    waiting = client.get("/console/reports").get_data(as_text=True)
+    for page in (report_page, order_page, waiting):
+        assert "已填完，待主管审批" in page
+        assert "待签字" not in page
+    # The page's state, the history's row: both say it.
+    assert report_page.count("已填完，待主管审批") == 2
+    assert "新建修订版（需重新审批）" in report_page
+    assert "需重新签字" not in report_page
+
+    corrected = client.post(
+        f"/console/orders/{order.reference}/report/revise",
+        data={"reason": "配件数量写错"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已新建修订版，需主管重新审批。" in corrected and "需重新签字" not in corrected
+
+
+def test_a_report_to_sign_still_says_it_waits_for_the_signature(db, demo, client, auth):
+    order = on_site(db, demo)
+    finish_by_sms(db, order, technician(db, "ZY-T01").phone)
+    auth.login("coach.supervisor", "demo-pass")
+    html = client.get(f"/console/orders/{order.reference}/report").get_data(as_text=True)
+    assert html.count("已填完，待签字") == 2 and "supervisor&#39;s approval" not in html
+    assert "新建修订版（需重新签字）" in html

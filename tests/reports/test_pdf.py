@@ -52,3 +52,11 @@ def test_a_missing_font_is_a_clear_error(app, db, demo, client):
     app.config["REPORTS_FONT"] = "/nonexistent/font.ttf"
     with pytest.raises(pdf.FontMissing, match="fonts-wqy-microhei"):
         pdf.font_path()
+
+
+def test_the_pdf_of_a_vehicle_job_names_the_vehicle(db, demo, client, auth):
+    order = signed_job(db, demo, client)
+    auth.login("coach.warehouse", "demo-pass")
+    response = client.get(f"/console/orders/{order.reference}/report.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "LZYB908DXLZ123332" in text and "ZK6908H" in text

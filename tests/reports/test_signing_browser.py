@@ -107,3 +107,83 @@ def test_customer_signs_on_a_phone_and_the_pdf_matches(browser, server, db, demo
     stored = re.search(r"SHA-256: ([0-9a-f]{64})", text.replace("\n", ""))
     assert stored and stored.group(1) == report.content_hash
     console.close()
+
+
+def draw(page) -> None:
+    pad = page.locator("#signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 100)
+    page.mouse.down()
+    for x, y in ((60, 40), (110, 120), (160, 50)):
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=5)
+    page.mouse.up()
+
+
+def pad_is_blank(page) -> bool:
+    return page.evaluate(
+        """() => {
+        const c = document.getElementById("signature-pad");
+        const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < data.length; i += 4) { if (data[i] !== 0) return false; }
+        return true;
+    }"""
+    )
+
+
+def test_the_clear_button_shows_and_the_empty_warning_goes_once_signed(browser, server, db, demo):  # noqa: F811
+    order = on_site(db, demo, language="en")
+    tech = technician(db, "ZY-T01")
+    webhook(server, tech.phone, "DONE 321 replaced the door hinge")
+    webhook(server, tech.phone, "CAUSE 321 hinge bolt sheared")
+    webhook(server, tech.phone, "RESP 321 1")
+    link = link_in(sent_to(db, DRIVER, "report_sign")[0].body)
+    context = browser.new_context(
+        locale="en-US", viewport={"width": 360, "height": 740}, device_scale_factor=2
+    )
+    page = context.new_page()
+    page.goto(link)
+
+    clear = page.locator("#signature-clear")
+    clear.scroll_into_view_if_needed()
+    assert clear.is_visible()
+    colours = clear.evaluate(
+        """b => {
+        let back = "rgba(0, 0, 0, 0)", node = b;
+        while (node && (back === "rgba(0, 0, 0, 0)" || back === "transparent")) {
+            back = getComputedStyle(node).backgroundColor; node = node.parentElement;
+        }
+        return [getComputedStyle(b).color, back];
+    }"""
+    )
+    assert colours[0] != colours[1], colours
+    draw(page)
+    assert not pad_is_blank(page)
+    clear.click()
+    assert pad_is_blank(page)
+
+    # Signing an empty pad is stopped with a warning; signing then takes the warning away.
+    page.fill("#signer-name", "Wang")
+    page.click("#sign-submit")
+    assert page.locator("#empty-signature").is_visible()
+    draw(page)
+    assert not page.locator("#empty-signature").is_visible()
+
+    # The same once the server said it (an empty image sent past the page's own check).
+    with page.expect_navigation():
+        page.evaluate(
+            """() => {
+            const blank = document.createElement("canvas");
+            document.getElementById("signature-data").value = blank.toDataURL("image/png");
+            document.getElementById("sign-form").submit();
+        }"""
+        )
+    error = page.locator("#sign-error")
+    assert error.is_visible() and "The signature is empty" in error.inner_text()
+    draw(page)
+    assert not error.is_visible()
+    page.fill("#signer-name", "Wang")
+    page.click("#sign-submit")
+    page.locator("#signed").wait_for()
+    assert report_of(db, order).state is ReportState.SIGNED
+    context.close()

@@ -157,3 +157,59 @@ def test_refusing_to_sign_sends_the_report_to_a_supervisor(db, client, signing_p
     assert report.state is ReportState.REFUSED and report.refusal_reason == "门还是关不严"
     assert report.order.status is Status.WORK_DONE
     assert "门还是关不严" in client.get(path).get_data(as_text=True)
+
+
+def test_a_vehicle_report_names_the_vehicle_and_what_the_customer_said(db, demo, client):
+    order = on_site(db, demo)
+    order.description = "左前门关不严，行驶中有异响"
+    db.commit()
+    finish_by_sms(db, order, technician(db, "ZY-T01").phone)
+    report = report_of(db, order)
+    assert report.heard == "左前门关不严，行驶中有异响"
+    page = client.get(path_of(link_in(sent_to(db, DRIVER, "report_sign")[0].body))).get_data(as_text=True)
+    assert "LZYB908DXLZ123332" in page and "ZK6908H" in page
+    assert "363350 km" in page  # the registered mileage, the report having no reading of its own
+    assert "左前门关不严，行驶中有异响" in page
+
+
+def test_what_the_customer_said_stays_editable_before_submission(db, demo, client, auth):
+    order = on_site(db, demo)
+    order.description = "左前门关不严"
+    db.commit()
+    auth.login("coach.dispatcher", "demo-pass")
+    client.post(
+        f"/console/orders/{order.reference}/report/fill",
+        data={"action": "save", "source": "console_phone", "cause": "铰链螺栓断裂"},
+    )
+    page = client.get(f"/console/orders/{order.reference}/report").get_data(as_text=True)
+    assert ">左前门关不严</textarea>" in page
+    client.post(
+        f"/console/orders/{order.reference}/report/fill",
+        data={"action": "save", "source": "console_phone", "heard": "左前门关不严，雨天漏水"},
+    )
+    assert report_of(db, order).heard == "左前门关不严，雨天漏水"
+
+
+def test_the_old_link_of_a_replaced_revision_says_so_and_leads_nowhere(db, demo, client, auth):
+    order = on_site(db, demo, language="en")
+    finish_by_sms(db, order, technician(db, "ZY-T01").phone)
+    old_path = path_of(link_in(sent_to(db, DRIVER, "report_sign")[0].body))
+    assert sign(client, old_path).status_code == 302
+    auth.login("coach.supervisor", "demo-pass")
+    client.post(f"/console/orders/{order.reference}/report/return", data={"reason": "缺少旧件照片"})
+    client.post(
+        f"/console/orders/{order.reference}/report/fill",
+        data={"action": "submit", "source": "console_phone", "advice": "定期检查铰链"},
+    )
+    auth.logout()
+    new_link = link_in(sent_to(db, DRIVER, "report_sign")[-1].body)
+    assert path_of(new_link) != old_path
+
+    page = client.get(old_path).get_data(as_text=True)
+    assert "replaced by revision 2" in page and "you receive its link by SMS" in page
+    assert "Signed by 王师傅" in page  # the old signature stays as it was
+    assert path_of(new_link) not in page and "/t/" not in page
+    assert 'id="sign-form"' not in page
+
+    # The new revision's own link shows no such note.
+    assert "replaced by revision" not in client.get(path_of(new_link)).get_data(as_text=True)

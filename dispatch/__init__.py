@@ -108,6 +108,8 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from dispatch import models  # noqa: F401  (every table known before the mappers configure)
     from dispatch.db import tune_engine
     from dispatch.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -118,6 +120,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flashed when a signed-out visitor opens a page; read in the visitor's language at that time.
+    login_manager.login_message = _l("Please log in to access this page.")
+    login_manager.localize_callback = str
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     limiter.init_app(app)

@@ -19,6 +19,7 @@ from dispatch.kpi.measures import KPIS, Period, measure
 from dispatch.kpi.targets import met, targets
 from dispatch.kpi.views import TITLES, VIEWERS, bp
 from dispatch.orders.models import WorkOrder
+from dispatch.parts import reconciliation
 from dispatch.web import roles_required
 
 
@@ -33,8 +34,6 @@ def month_period() -> tuple[str, Period]:
 
 
 def report(org_id: int, month: str, period: Period) -> dict:
-    from dispatch.parts import reconciliation
-
     received = sa.orm.aliased(WorkOrder)
     complaints = db.session.scalars(
         sa.select(Complaint)
@@ -66,6 +65,7 @@ def monthly():
         titles=TITLES,
         kpis=KPIS,
         met=met,
+        discrepancy_label=reconciliation.discrepancy_label,
         **report(current_user.org_id, month, period),
     )
 
@@ -78,6 +78,9 @@ def _pct(value: float | None):
 @roles_required(*VIEWERS)
 def monthly_xlsx():
     from openpyxl import Workbook
+
+    from dispatch.complaints.views import CLASSIFICATIONS
+    from dispatch.console.labels import MILESTONE, label
 
     month, period = month_period()
     data = report(current_user.org_id, month, period)
@@ -95,7 +98,7 @@ def monthly_xlsx():
         sheet.append(
             [
                 b["order"].reference,
-                m.name,
+                label(MILESTONE, m.name),
                 clock.local(m.due_at).strftime("%Y-%m-%d %H:%M"),
                 clock.local(m.met_at).strftime("%Y-%m-%d %H:%M") if m.met_at else "",
                 b["late_by_h"],
@@ -118,7 +121,7 @@ def monthly_xlsx():
         sheet.append(
             [
                 c.order.reference,
-                c.classification.value if c.classification else "",
+                str(CLASSIFICATIONS.get(c.classification, "")) if c.classification else "",
                 c.root_cause or "",
                 c.responsible_department or "",
                 c.responsible_person or "",
@@ -132,7 +135,7 @@ def monthly_xlsx():
     for d in data["discrepancies"]:
         sheet.append(
             [
-                d.kind,
+                reconciliation.discrepancy_label(d.kind),
                 clock.local(d.since).strftime("%Y-%m-%d"),
                 getattr(d.work_order, "reference", "") if d.work_order else "",
                 getattr(d.part, "number", "") if d.part else "",

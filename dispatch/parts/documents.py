@@ -117,12 +117,17 @@ def ask_for_job(
     return request_parts(session, tech, order, [(part, quantity)], note=via), part
 
 
+def is_own(document: PartDocument, user: User) -> bool:
+    """Whether ``user`` asked for the requisition, or is the technician it is for."""
+    return user.id == document.created_by_id or (
+        document.technician is not None and document.technician.user_id == user.id
+    )
+
+
 def _approver(document: PartDocument, user: User) -> None:
     if not user.has_role(*APPROVERS) or user.org_id != document.org_id:
         raise NotAllowed(_("Only a supervisor of the organisation approves this."))
-    if user.id == document.created_by_id or (
-        document.technician is not None and document.technician.user_id == user.id
-    ):
+    if is_own(document, user):
         raise PartsError(_("Nobody approves their own requisition: another supervisor must."))
 
 
@@ -179,6 +184,22 @@ def issue(session: Session, document: PartDocument, user: User | None) -> PartDo
     document.data = {**document.data, "issued_by": user.id if user else None}
     session.flush()
     notices.issued(session, document)
+    return document
+
+
+def cancel(session: Session, document: PartDocument, user: User, reason: str) -> PartDocument:
+    """An approved requisition that will not be issued (the warehouse cannot fill it, or it is
+    no longer needed) is void, with the reason. Nothing was booked for it, so nothing moves; the
+    technician, told it was approved, is told it is refused and why."""
+    if document.kind is not DocKind.REQUISITION or document.state is not DocState.APPROVED:
+        raise PartsError(_("Only an approved requisition not yet issued can be cancelled."))
+    if not reason.strip():
+        raise PartsError(_("Give the reason for cancelling the requisition."))
+    _same_org(document.org_id, user)
+    document.state = DocState.VOID
+    document.data = {**document.data, "cancelled": reason.strip(), "cancelled_by": user.id}
+    session.flush()
+    notices.refused(session, document, reason)
     return document
 
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from dispatch import clock
+from dispatch.parts import locations
 from dispatch.parts.errors import MonthClosed, NotEnoughStock, PartsError
 from dispatch.parts.models import (
     HELD,
@@ -42,21 +43,33 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+#: The most units one line of a document may move: far above any real delivery, and far below
+#: what the database's integers hold (sums of many lines included).
+MAX_QUANTITY = 100_000
+
+
 def quantity(value: object) -> int:
-    """A count of unit parts: a whole number above zero. Raises PartsError otherwise."""
+    """A count of unit parts: a whole number above zero, at most ``MAX_QUANTITY``. Raises
+    PartsError otherwise."""
+    shown = str(value).strip()[:30]
     if isinstance(value, bool):
         value = None
     if isinstance(value, str):
         value = value.strip()
         try:
-            value = int(value) if value.lstrip("-").isdigit() else float(value)
-        except ValueError:
+            value = int(value) if value.lstrip("-").isdecimal() else float(value)
+        except ValueError:  # not a number, or more digits than Python reads
             value = None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or value <= 0:
         raise PartsError(
-            _("The quantity must be a whole number of parts above zero, not %(value)s.") % {"value": value}
+            _("The quantity must be a whole number of parts above zero, not %(value)s.") % {"value": shown}
+        )
+    if value > MAX_QUANTITY:
+        raise PartsError(
+            _("A line moves at most %(max)s parts, not %(value)s.")
+            % {"max": f"{MAX_QUANTITY:,}", "value": shown}
         )
     return value
 
@@ -242,17 +255,19 @@ def _check_stock(session: Session, items: list[Move]) -> None:
     for (location_id, part_id), need in sorted(wanted.items()):
         have = on_hand_of(session, location_id, part_id)
         if have < need:
-            raise NotEnoughStock(
-                _("%(place)s holds %(have)s of %(part)s; %(need)s cannot be taken from it.")
-                % {
-                    "place": held[location_id].name,
-                    "have": have,
-                    "part": parts[part_id].number,
-                    "need": need,
-                },
-                part=parts[part_id].number,
-                on_hand=have,
-            )
+            raise _not_enough(held[location_id], parts[part_id], have, need)
+
+
+def _not_enough(place: StockLocation, part: Part, have: int, need: int) -> NotEnoughStock:
+    """The refusal of a place that holds less than is taken from it, naming the place in the
+    reader's language (a sentence starts with a capital where the language has them)."""
+    name = locations.display_name(place)
+    return NotEnoughStock(
+        _("%(place)s holds %(have)s of %(part)s; %(need)s cannot be taken from it.")
+        % {"place": name[:1].upper() + name[1:], "have": have, "part": part.number, "need": need},
+        part=part.number,
+        on_hand=have,
+    )
 
 
 #: Document number prefixes, as printed.
@@ -351,9 +366,8 @@ def move_bulk(
             have[(location_id, part_id)] = int(qty)
     for pair, need in wanted.items():
         if have[pair] < need:
-            raise NotEnoughStock(
-                _("%(place)s holds %(have)s of %(part)s; %(need)s cannot be taken from it.")
-                % {"place": pair[0], "have": have[pair], "part": pair[1], "need": need}
+            raise _not_enough(
+                session.get(StockLocation, pair[0]), session.get(Part, pair[1]), have[pair], need
             )
     now = clock.now()
     rows = [

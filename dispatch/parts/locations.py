@@ -8,6 +8,7 @@ own (its separate ledger, 3.7.6); suppliers are created from the catalog.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from dispatch.assign.models import AssigneeKind, Technician
@@ -21,6 +22,29 @@ SINGLES = {
     LocationKind.CUSTOMER: ("CUST", "客户 Customers"),
     LocationKind.ADJUSTMENT: ("ADJ", "盘点调整 Stock-count adjustments"),
 }
+
+
+#: Each kind of place in the reader's language. A single place's stored name carries both
+#: languages (it is a record, not a label): pages and refusals name it by its kind instead.
+KIND_LABEL = {
+    "warehouse": _l("central warehouse"),
+    "van": _l("van"),
+    "station": _l("service station"),
+    "returns": _l("returned-parts shelf"),
+    "scrap": _l("scrap"),
+    "supplier": _l("supplier"),
+    "customer": _l("customers"),
+    "adjustment": _l("adjustments"),
+}
+
+
+def display_name(place: StockLocation | None) -> str:
+    """An organisation's one warehouse, shelf or scrap by its kind in the reader's language; a
+    van, station or supplier by its kind and its own name."""
+    if place is None:
+        return ""
+    kind = str(KIND_LABEL.get(place.kind.value, place.kind.value))
+    return kind if place.kind in SINGLES else f"{kind} · {place.name}"
 
 
 def single(session: Session, org_id: int, kind: LocationKind) -> StockLocation:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from dispatch import clock
@@ -37,6 +38,20 @@ COLUMNS = (
     "still_out",
     "discrepancies",
 )
+
+#: Each discrepancy's name in the reader's language: the warehouse's pages, its workbook and the
+#: monthly report all say the same.
+DISCREPANCY_LABEL = {
+    "old_part_late": _l("old part not back"),
+    "quantity_mismatch": _l("quantities do not match"),
+    "unexpected_return": _l("returned part nobody expected"),
+    "serial_mismatch": _l("serial is not the one fitted"),
+    "van_closed_job": _l("van holds stock for a closed job"),
+}
+
+
+def discrepancy_label(kind: str) -> str:
+    return str(DISCREPANCY_LABEL.get(kind, kind))
 
 
 @dataclass
@@ -178,7 +193,7 @@ def month(session: Session, org_id: int, month_text: str) -> list[Line]:
             sa.select(Part.id, Part.number, Part.name_zh, Part.name_en).where(Part.org_id == org_id)
         )
     }
-    _fill(session, lines, orders, parts)
+    _fill(session, lines, orders, parts, _holders(session, active, end))
     return sorted(
         lines.values(), key=lambda x: (x.order.reference if x.order else "", x.part.number if x.part else "")
     )
@@ -210,24 +225,50 @@ def part_refs(session: Session, ids) -> dict[int, PartRef]:
     return found
 
 
+def _holders(session: Session, active, end) -> dict[tuple[int, int], int]:
+    """Whose van or station holds each job's part: the technician (or station) of the latest
+    requisition issued for it; without an issue, of the latest consumption booked from a van."""
+    kind = PartDocument.kind
+    rows = session.execute(
+        sa.select(
+            StockMove.work_order_id,
+            StockMove.part_id,
+            PartDocument.technician_id,
+            kind,
+            sa.func.max(StockMove.id),
+        )
+        .join(PartDocument, PartDocument.id == StockMove.document_id)
+        .where(
+            StockMove.work_order_id.in_(active),
+            StockMove.booked_on < end,
+            PartDocument.technician_id.is_not(None),
+            kind.in_([DocKind.REQUISITION, DocKind.CONSUMPTION]),
+        )
+        .group_by(StockMove.work_order_id, StockMove.part_id, PartDocument.technician_id, kind)
+    )
+    latest: dict[tuple[int, int], tuple[bool, int, int]] = {}
+    for order_id, part_id, technician_id, doc_kind, move_id in rows:
+        rank = (doc_kind == DocKind.REQUISITION, move_id, technician_id)
+        if rank > latest.get((order_id, part_id), (False, 0, 0)):
+            latest[(order_id, part_id)] = rank
+    return {pair: rank[2] for pair, rank in latest.items()}
+
+
 def _fill(
     session: Session,
     lines: dict[tuple[int, int], Line],
     orders: dict[int, OrderRef],
     parts: dict[int, PartRef],
+    holders: dict[tuple[int, int], int],
 ) -> None:
-    techs = {
-        t.id: t
-        for t in session.scalars(
-            sa.select(Technician).where(
-                Technician.id.in_({o.assignee_id for o in orders.values() if o.assignee_id})
-            )
-        )
-    }
+    wanted = set(holders.values()) | {o.assignee_id for o in orders.values() if o.assignee_id}
+    techs = {t.id: t for t in session.scalars(sa.select(Technician).where(Technician.id.in_(wanted)))}
     for (order_id, part_id), item in lines.items():
         item.order = orders.get(order_id)
         item.part = parts.get(part_id)
-        item.technician = techs.get(item.order.assignee_id) if item.order and item.order.assignee_id else None
+        # The parts are chased where they went; the job's assignee only when no van took them.
+        holder = holders.get((order_id, part_id)) or (item.order.assignee_id if item.order else None)
+        item.technician = techs.get(holder) if holder else None
 
 
 def by_technician(lines: list[Line]) -> list[tuple[Technician | None, dict[str, int]]]:

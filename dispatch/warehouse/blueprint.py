@@ -9,7 +9,7 @@ from flask_login import current_user
 from dispatch import clock
 from dispatch.auth.models import Role
 from dispatch.extensions import db
-from dispatch.parts import ledger
+from dispatch.parts import ledger, locations, reconciliation
 
 bp = Blueprint("warehouse", __name__, url_prefix="/warehouse")
 
@@ -37,23 +37,8 @@ DOC_STATE = {
     "booked": _l("booked"),
     "void": _l("void"),
 }
-LOCATION_KIND = {
-    "warehouse": _l("central warehouse"),
-    "van": _l("van"),
-    "station": _l("service station"),
-    "returns": _l("returned-parts shelf"),
-    "scrap": _l("scrap"),
-    "supplier": _l("supplier"),
-    "customer": _l("customers"),
-    "adjustment": _l("adjustments"),
-}
-DISCREPANCY = {
-    "old_part_late": _l("old part not back"),
-    "quantity_mismatch": _l("quantities do not match"),
-    "unexpected_return": _l("returned part nobody expected"),
-    "serial_mismatch": _l("serial is not the one fitted"),
-    "van_closed_job": _l("van holds stock for a closed job"),
-}
+LOCATION_KIND = locations.KIND_LABEL
+DISCREPANCY = reconciliation.DISCREPANCY_LABEL
 DISPOSITION = {
     "pending": _l("to decide"),
     "scrap": _l("scrap"),
@@ -112,14 +97,7 @@ def month_arg() -> str:
 
 
 def place_name(place) -> str:
-    """An organisation's one warehouse, shelf or scrap by its kind in the reader's language; a
-    van, station or supplier by its kind and its own name."""
-    from dispatch.parts.locations import SINGLES
-
-    if place is None:
-        return ""
-    kind = str(LOCATION_KIND.get(place.kind.value, place.kind.value))
-    return kind if place.kind in SINGLES else f"{kind} · {place.name}"
+    return locations.display_name(place)
 
 
 def yuan(cents: int | None) -> str:

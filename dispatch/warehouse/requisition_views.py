@@ -47,6 +47,8 @@ def requisitions():
         requested=of(DocState.REQUESTED),
         approved=of(DocState.APPROVED),
         technicians=technicians,
+        is_own=lambda doc: documents.is_own(doc, current_user),
+        may_issue=current_user.has_role(*WAREHOUSE_ROLES),
     )
 
 
@@ -99,4 +101,13 @@ def issue(doc_id: int):
     doc = documents.issue(db.session, _requisition(doc_id), current_user)
     commit()
     flash(_("%(number)s issued to the van.") % {"number": doc.number}, "ok")
+    return redirect(url_for("warehouse.requisitions"))
+
+
+@bp.post("/requisitions/<int:doc_id>/cancel")
+@roles_required(*WAREHOUSE_ROLES)
+def cancel(doc_id: int):
+    doc = documents.cancel(db.session, _requisition(doc_id), current_user, request.form.get("reason", ""))
+    commit()
+    flash(_("%(number)s cancelled.") % {"number": doc.number}, "ok")
     return redirect(url_for("warehouse.requisitions"))

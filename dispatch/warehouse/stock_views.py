@@ -103,12 +103,10 @@ def count():
     place = owned(StockLocation, request.form.get("location", type=int) or 0)
     part = catalog.find(db.session, org_id(), request.form.get("part", ""))
     raw = request.form.get("counted", "").strip()
-    if not raw.isdigit():
-        raise PartsError(
-            _("The quantity must be a whole number of parts above zero, not %(value)s.") % {"value": raw}
-        )
+    # An empty shelf counts as 0; any other count is a quantity like every other one.
+    counted = 0 if raw and not raw.strip("0") else ledger.quantity(raw)
     doc = documents.stock_count(
-        db.session, place, {part: int(raw)}, request.form.get("reason", ""), current_user
+        db.session, place, {part: counted}, request.form.get("reason", ""), current_user
     )
     commit()
     return redirect(url_for("warehouse.document", number=doc.number))

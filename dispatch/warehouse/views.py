@@ -100,7 +100,7 @@ def reconciliation_csv():
     # Excel in China opens UTF-8 only with a byte-order mark.
     return Response(
         "\ufeff" + out.getvalue(),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename=reconciliation-{month}.csv"},
     )
 

@@ -16,6 +16,7 @@ from dispatch.console.actions import CONSOLE_ROLES
 from dispatch.extensions import db
 from dispatch.orders import lifecycle
 from dispatch.orders.models import Channel
+from dispatch.sla.service import worked_on_site
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -100,6 +101,7 @@ def _console_globals():
         "system_note": lambda text: labels.label(labels.SYSTEM_NOTE, text),
         "skills_label": lambda codes: ", ".join(labels.label(labels.SKILL, c) for c in codes or ()),
         "type_name": lambda code: labels.type_name(code, locale()),
+        "worked_on_site": worked_on_site,
         "is_console_user": lambda: (
             getattr(current_user, "is_authenticated", False) and current_user.has_role(*CONSOLE_ROLES)
         ),

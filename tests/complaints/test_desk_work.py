@@ -51,7 +51,11 @@ def test_a_complaint_waits_in_the_queue_not_for_a_place(county, client, auth):
     queue = client.get("/console/", headers=EN)
     assert queue.status_code == 200 and wo.reference in queue.get_data(as_text=True)
     page = client.get(f"/console/orders/{wo.reference}", headers=EN)
-    assert page.status_code == 200 and "The plumber was rude" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "The plumber was rude" in html
+    # Nobody is asked to pin a desk job, nor offered a service report for it.
+    assert "Desk work: no place is needed" in html and "No location yet" not in html
+    assert f"/console/orders/{wo.reference}/report" not in html
     row = client.get(f"/console/orders/{wo.reference}/row", headers=EN)
     assert row.status_code == 200
     assert client.get(f"/complaints/{complaint.id}", headers=EN).status_code == 200

@@ -4,6 +4,7 @@ supervision hotline (R20)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask_babel import force_locale
@@ -42,6 +43,9 @@ def _l(message: str) -> str:
     """Marks a text for the catalog; it is translated where it is used (``_``)."""
     return message
 
+
+#: The 【name】 an SMS is signed with, where a catalog opens the text with it.
+SMS_SIGNATURE = re.compile(r"^\s*【[^】]*】")
 
 #: What the customer notices when a milestone is met, as said in a promise ("on site by …").
 PROMISE_PHRASES = {
@@ -109,23 +113,30 @@ def still_needed(order: WorkOrder, type_def, zh: bool) -> list[str]:
 
 
 def acknowledgement(
-    order: WorkOrder, org: Organisation, language: str | None, *, duplicate_of: WorkOrder | None = None
+    order: WorkOrder,
+    org: Organisation,
+    language: str | None,
+    *,
+    duplicate_of: WorkOrder | None = None,
+    by_sms: bool = True,
 ) -> str:
-    """The acknowledgement text for ``order`` as it stands now (placed or not, duplicate or not)."""
+    """The acknowledgement text for ``order`` as it stands now (placed or not, duplicate or not).
+
+    ``by_sms``: the text goes out as an SMS and keeps the 【signature】 it may open with; a text
+    read out to a caller or shown on a page starts with what happened instead."""
     locale = babel_locale(language)
     type_def = rulebook().type(order.type_code)
     zh = locale.startswith("zh")
     target = duplicate_of or order
     promised_now = promises(target)
     with force_locale(locale):
-        parts = [
-            _(
-                "%(org)s: your report %(reference)s (%(type)s) is received.",
-                org=org.name(locale),
-                reference=order.reference,
-                type=type_def.name_zh if zh else type_def.name_en,
-            )
-        ]
+        opening = _(
+            "%(org)s: your report %(reference)s (%(type)s) is received.",
+            org=org.name(locale),
+            reference=order.reference,
+            type=type_def.name_zh if zh else type_def.name_en,
+        )
+        parts = [opening if by_sms else SMS_SIGNATURE.sub("", opening, count=1)]
         if duplicate_of is not None:
             parts.append(
                 _(

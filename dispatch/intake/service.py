@@ -245,9 +245,10 @@ def acknowledge(
 ) -> ReportIntake:
     """Write the report's one acknowledgement (the unique ``report_intake.work_order_id`` refuses
     a second): an SMS in the outbox for a mobile, otherwise text to read out or show."""
-    text = ack.acknowledgement(order, org, language, duplicate_of=duplicate_of)
+    by_sms = phone is not None and phone.mobile
+    text = ack.acknowledgement(order, org, language, duplicate_of=duplicate_of, by_sms=by_sms)
     message = None
-    if phone is not None and phone.mobile:
+    if by_sms:
         via = AckVia.SMS
         message = outbox.send(
             session,

@@ -17,6 +17,7 @@ import secrets
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch import clock
@@ -24,7 +25,7 @@ from dispatch.assign.texts import short_language
 from dispatch.errors import DomainError
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
-from dispatch.orders.models import Channel, Status
+from dispatch.orders.models import Channel, Event, Status
 from dispatch.reports import canonical, links, pdf, service, short_codes, survey, texts
 from dispatch.reports.models import (
     ReportLink,
@@ -38,6 +39,9 @@ from dispatch.sms import routing
 from dispatch.sms.models import InboundMessage
 
 MAX_SIGNATURE_BYTES = 500 * 1024
+#: Wrong codes one report's SMS confirmation takes: a 4-digit code is not to be guessed. After
+#: that the report is signed on the page or on paper, never by SMS.
+MAX_WRONG_SMS_CODES = 5
 MAX_PAPER_BYTES = 5 * 1024 * 1024
 #: Magic numbers of the paper uploads accepted, and the file name endings each may carry.
 PAPER_TYPES = {
@@ -234,28 +238,57 @@ def sign_on_screen(
     return signature
 
 
+def wrong_sms_codes(session: Session, report: ServiceReport) -> int:
+    """How many wrong codes were sent to confirm this revision of the report by SMS."""
+    events = session.scalars(
+        select(Event).where(Event.order_id == report.work_order_id, Event.kind == "sms_code_refused")
+    )
+    return sum(1 for event in events if (event.data or {}).get("report_id") == report.id)
+
+
 def sign_by_sms(
     session: Session, report: ServiceReport, message: InboundMessage, code: str
 ) -> ServiceReportSignature:
-    """A confirmation reply: only from the number the code was sent to, with that code."""
+    """A confirmation reply: only from the number the code was sent to, with that code, and
+    refused for good once MAX_WRONG_SMS_CODES wrong codes came for the report. A wrong code is
+    recorded on the timeline even though it refuses (flushed outside the signing's savepoint: the
+    caller commits it)."""
     if not report.confirm_code or message.sender != report.confirm_phone:
         raise SigningRefused(_("This number cannot confirm that report."))
-    if code != report.confirm_code:
+    locked = SigningRefused(
+        _(
+            "Too many wrong codes: this report can no longer be confirmed by SMS. Sign on the page "
+            "from the link in our message, or ask the technician."
+        )
+    )
+    wrong = wrong_sms_codes(session, report)
+    if wrong >= MAX_WRONG_SMS_CODES:
+        raise locked
+    if not secrets.compare_digest(code.encode(), report.confirm_code.encode()):
+        wrong += 1
+        data = {"report_id": report.id, "revision": report.revision, "from": message.sender}
+        lifecycle.record(session, report.order, "sms_code_refused", Actor(Channel.SMS), data=data)
+        if wrong >= MAX_WRONG_SMS_CODES:
+            lifecycle.record(session, report.order, "sms_confirmation_locked", Actor(Channel.SMS), data=data)
+        session.flush()
+        if wrong >= MAX_WRONG_SMS_CODES:
+            raise locked
         raise SigningRefused(_("Wrong code: reply OK followed by the 4 digits in our message."))
     evidence = f"{message.sender}\n{message.body}".encode()
-    signature = _sign(
-        session,
-        report,
-        Actor(Channel.SMS),
-        method=SignatureMethod.SMS,
-        signer_name=report.order.reporter_name or message.sender,
-        evidence=None,
-        evidence_sha256=canonical.sha256(evidence),
-        evidence_mime=None,
-        client_address=message.sender,
-        inbound_message_id=message.id,
-    )
-    survey.ask(session, report)
+    with session.begin_nested():
+        signature = _sign(
+            session,
+            report,
+            Actor(Channel.SMS),
+            method=SignatureMethod.SMS,
+            signer_name=report.order.reporter_name or message.sender,
+            evidence=None,
+            evidence_sha256=canonical.sha256(evidence),
+            evidence_mime=None,
+            client_address=message.sender,
+            inbound_message_id=message.id,
+        )
+        survey.ask(session, report)
     return signature
 
 

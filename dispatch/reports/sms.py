@@ -187,8 +187,7 @@ def confirm_by_sms(session: Session, message: InboundMessage, code: str) -> inbo
         if report is None:
             return inbound.HandlerResult(_("No service report is waiting for confirmation from this number."))
         try:
-            with session.begin_nested():
-                signing.sign_by_sms(session, report, message, code)
+            signing.sign_by_sms(session, report, message, code)
         except DomainError as error:
             return inbound.HandlerResult(error.message, report.work_order_id)
         return inbound.HandlerResult(

@@ -37,6 +37,44 @@ def test_phone_in_from_a_landline_shows_the_text_to_read_out(client, db, demo, o
     assert "<script>alert(1)</script>" not in page
 
 
+SIGNATURE = "【新野县供排水与市政服务中心】"
+
+
+def test_the_text_read_out_to_a_landline_caller_has_no_sms_signature(client, db, demo, outbox_of):
+    login(client)
+    response = client.post(
+        "/intake/phone",
+        data={
+            "type_code": "manhole_cover",
+            "reporter_phone": "6221750",
+            "language": "zh",
+            "address": "新野一高东门",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "readout" in html
+    readout = html.split('class="readout pre">', 1)[1].split("</p>", 1)[0]
+    assert readout.startswith("您反映的") and "已受理" in readout
+    assert "【" not in readout and "】" not in readout
+    assert outbox_of() == []
+
+
+def test_a_mobile_caller_still_gets_the_signed_sms(client, db, demo, outbox_of):
+    login(client)
+    response = client.post(
+        "/intake/phone",
+        data={
+            "type_code": "manhole_cover",
+            "reporter_phone": "13812345678",
+            "language": "zh",
+            "address": "新野一高东门",
+        },
+    )
+    assert response.status_code == 200
+    (message,) = outbox_of(kind="ack")
+    assert message.recipient == "+8613812345678" and message.body.startswith(SIGNATURE)
+
+
 def test_phone_in_with_a_bogus_number_stays_on_the_form(client, db, demo):
     login(client)
     response = client.post(

@@ -148,6 +148,37 @@ def test_sms_confirmation_signs_only_from_the_number_asked_with_the_right_code(d
     assert "没有等待" in text(db, CITIZEN, f"确认 {code}")
 
 
+def too_many(reply: str) -> bool:
+    return "验证码错误次数过多" in reply or "Too many wrong codes" in reply
+
+
+def test_sms_confirmation_stops_after_five_wrong_codes(db, demo, client, auth):
+    order = county_connection(db, demo)
+    code = report_of(db, order).confirm_code
+    wrong = "0000" if code != "0000" else "1111"
+    for _ in range(signing.MAX_WRONG_SMS_CODES - 1):
+        assert "验证码错误" in text(db, CITIZEN, f"确认 {wrong}")
+    assert too_many(text(db, CITIZEN, f"确认 {wrong}"))
+    for _ in range(7):
+        assert too_many(text(db, CITIZEN, f"确认 {wrong}"))
+    # The right code after all those guesses: refused all the same, with a way to sign.
+    reply = text(db, CITIZEN, f"确认 {code}")
+    assert too_many(reply) and ("页面" in reply or "on the page" in reply)
+    report = report_of(db, order)
+    assert report.state is ReportState.COMPLETE and report.signature is None
+    # The dispatcher sees it on the order's timeline.
+    auth.login("dispatcher", "demo-pass")
+    page = client.get(f"/console/orders/{order.reference}").get_data(as_text=True)
+    assert "短信确认已停用" in page or "SMS confirmation refused" in page
+    # The signing page still works.
+    response = client.post(
+        path_of(link_in(sent_to(db, CITIZEN, "report_sign")[0].body)),
+        data={"action": "sign", "signature": signature_png(), "name": "刘女士"},
+    )
+    assert response.status_code in (200, 302)
+    assert report_of(db, order).state is ReportState.SIGNED
+
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

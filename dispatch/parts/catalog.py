@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from dispatch.parts import locations
@@ -36,6 +37,18 @@ COLUMNS = (
     "nicknames",
 )
 _YES = {"1", "yes", "y", "true", "是", "x", "✓"}
+#: The catalog's unit codes (the ``unit`` column) as a reader says them. A unit the
+#: spreadsheet spells otherwise is shown as written.
+UNIT_LABEL = {
+    "pc": _l("piece"),
+    "set": _l("set"),
+}
+
+
+def unit_label(unit: str | None) -> str:
+    """``unit`` in the reader's language, for pages, printouts and exports read by people."""
+    code = (unit or "").strip()
+    return str(UNIT_LABEL.get(code.lower(), code))
 
 
 def normalise_number(text: str) -> str:

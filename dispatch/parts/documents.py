@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from dispatch import clock
 from dispatch.assign.models import Technician
 from dispatch.auth.models import Role, User
 from dispatch.orders.models import WorkOrder
@@ -241,8 +242,9 @@ def field_purchase(
 def ship_to_station(
     session: Session, station: StockLocation, lines: Lines, postage_cents: int, handler: User
 ) -> PartDocument:
-    """Parts mailed to a service station (its own ledger). The handler signs the postage and
-    freight now; a supervisor signs it off with ``sign_postage``."""
+    """Parts mailed to a service station (its own ledger). The clerk who books the shipment is its
+    handler and signs the postage and freight by booking it; a supervisor, another person, signs
+    it off with ``sign_postage``."""
     lines = _lines(lines)
     if station.kind is not LocationKind.STATION:
         raise PartsError(_("A shipment goes to a service station."))
@@ -259,6 +261,7 @@ def ship_to_station(
         created_by_id=handler.id,
         handler_signed_by_id=handler.id,
         postage_cents=postage_cents,
+        data={"handler_signed_at": clock.now().isoformat()},
     )
     source = locations.warehouse(session, station.org_id)
     ledger.move_many(session, doc, [Move(p, source, station, q, "shipment") for p, q in lines])
@@ -276,6 +279,7 @@ def sign_postage(session: Session, document: PartDocument, supervisor: User) -> 
         raise PartsError(_("The handler and the supervisor who sign the postage must be two people."))
     document.supervisor_signed_by_id = supervisor.id
     document.approved_by_id = supervisor.id
+    document.data = {**document.data, "supervisor_signed_at": clock.now().isoformat()}
     document.state = DocState.BOOKED
     session.flush()
     return document

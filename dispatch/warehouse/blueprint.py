@@ -9,7 +9,7 @@ from flask_login import current_user
 from dispatch import clock
 from dispatch.auth.models import Role
 from dispatch.extensions import db
-from dispatch.parts import ledger, locations, reconciliation
+from dispatch.parts import catalog, ledger, locations, reconciliation
 
 bp = Blueprint("warehouse", __name__, url_prefix="/warehouse")
 
@@ -127,4 +127,5 @@ def _warehouse_globals():
         "is_approver": lambda: current_user.is_authenticated and current_user.has_role(*APPROVER_ROLES),
         "now": clock.now(),
         "part_name": lambda part, loc: part.name(loc) if part is not None else "",
+        "unit_label": catalog.unit_label,
     }

@@ -85,10 +85,16 @@ def close():
             sa.select(MonthClose).where(MonthClose.org_id == org_id()).order_by(MonthClose.month.desc())
         )
     )
+    # The close waits for the parts received in the month or before it; those received since
+    # are decided at their own month's close.
+    end = closing.month_bounds(month)[1]
+    pending = closing.pending(db.session, org_id(), before=end)
     return render_template(
         "warehouse/close.html",
         month=month,
-        pending=closing.pending(db.session, org_id()),
+        pending=pending,
+        later=len(closing.pending(db.session, org_id())) - len(pending),
+        next_month=ledger.month_of(end),
         closed=closed,
         report=closing.closing_report(db.session, org_id(), month),
         is_closed=ledger.is_closed(db.session, org_id(), month),

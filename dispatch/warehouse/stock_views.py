@@ -3,15 +3,18 @@ and the printable documents."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.parts import catalog, documents, ledger, locations
 from dispatch.parts.errors import PartsError
-from dispatch.parts.models import LocationKind, Part, PartDocument, StockLocation, StockMove
+from dispatch.parts.models import DocKind, LocationKind, Part, PartDocument, StockLocation, StockMove
 from dispatch.warehouse.blueprint import APPROVER_ROLES, WAREHOUSE_ROLES, bp, org_id, owned
 from dispatch.web import commit, roles_required
 
@@ -165,4 +168,23 @@ def document(number: str):
     doc = _document(number)
     # A goods receipt is printed in two copies (一式二份): the warehouse's and the supplier's.
     copies = (_("Warehouse copy"), _("Supplier copy")) if doc.kind.value == "receipt" else (None,)
-    return render_template("warehouse/document.html", doc=doc, copies=copies)
+    signatures = _postage_signatures(doc) if doc.kind is DocKind.SHIPMENT else None
+    return render_template("warehouse/document.html", doc=doc, copies=copies, signatures=signatures)
+
+
+def _postage_signatures(doc: PartDocument) -> dict[str, tuple[str, datetime] | None]:
+    """Who signed a shipment's postage and freight, and when: ``(name, time)`` for the handler
+    and for the supervisor, None while that signature is still missing. The handler signs by
+    booking the shipment, so a document without its own signing time was signed when made."""
+
+    def signed(user_id: int | None, at: str | None, made: datetime | None) -> tuple[str, datetime] | None:
+        user = db.session.get(User, user_id) if user_id else None
+        if user is None:
+            return None
+        return user.full_name, datetime.fromisoformat(at) if at else made
+
+    data = doc.data or {}
+    return {
+        "handler": signed(doc.handler_signed_by_id, data.get("handler_signed_at"), doc.created_at),
+        "supervisor": signed(doc.supervisor_signed_by_id, data.get("supervisor_signed_at"), None),
+    }

@@ -78,3 +78,12 @@ def test_every_breakdown_shows(county, client, auth, dim):
     auth.login("supervisor")
     page = client.get(f"/kpi/?{NOVEMBER}&dim={dim}", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and 'id="kpi-breakdown"' in page.get_data(as_text=True)
+
+
+def test_upheld_complaints_with_no_completed_orders_are_not_called_nothing_to_count(county, client, auth):
+    # 11 November: the upheld service-conduct complaint about A is received; no order closes.
+    auth.login("supervisor")
+    page = client.get("/kpi/?from=2026-11-11&to=2026-11-11", headers={"Accept-Language": "en"})
+    row = page.get_data(as_text=True).split('id="kpi-complaint_rate"', 1)[1].split("</tr>", 1)[0]
+    assert "nothing to count" not in row
+    assert "1 upheld complaint, no completed orders in the period to rate it against" in row

@@ -221,3 +221,24 @@ def test_the_close_page_offers_last_month_and_refuses_the_running_one(demo, clie
     client.post("/language/zh_Hans_CN")
     report = client.get(f"/warehouse/close/{last_month}/report").get_data(as_text=True)
     assert "入库" in report and "收到时间" not in report
+
+
+def test_the_close_page_lists_only_what_the_month_close_waits_for(demo, client, db):
+    from dispatch import clock
+    from dispatch.parts import returns
+
+    first = ledger.today().replace(day=1)
+    last_month, this_month = ledger.month_of(first - timedelta(days=1)), ledger.month_of(first)
+    clerk = demo.users["warehouse"]
+    old = returns.receive(db, demo.xinye.id, "V-2001", "OLD-LAST-MONTH", clerk)
+    old.received_at = clock.now() - timedelta(days=clock.local(clock.now()).day + 2)
+    returns.receive(db, demo.xinye.id, "V-2001", "OLD-THIS-MONTH", clerk)
+    db.commit()
+    _login(client, "warehouse")
+    client.post("/language/en")
+    page = client.get("/warehouse/close").get_data(as_text=True)
+    assert f"Monthly close {last_month}" in page
+    assert "OLD-LAST-MONTH" in page and "OLD-THIS-MONTH" not in page
+    assert f"1 more part, received after {last_month}, is decided at the close of {this_month}." in page
+    running = client.get(f"/warehouse/close?month={this_month}").get_data(as_text=True)
+    assert "OLD-LAST-MONTH" in running and "OLD-THIS-MONTH" in running

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from dispatch import clock
 from dispatch.assign.models import DutyStatus, Technician
-from dispatch.assign.ranking import current_loads
+from dispatch.assign.ranking import LOADED, current_loads
 from dispatch.errors import DomainError, NotFound
 from dispatch.geo.placing import check_coordinates
+from dispatch.orders.models import WorkOrder
 from dispatch.sms.directory import Sender
 
 
@@ -86,6 +87,23 @@ def set_leave(
     tech.leave_until = until
     session.flush()
     return tech
+
+
+def held_jobs(session: Session, org_id: int, technician_id: int) -> list[WorkOrder]:
+    """The jobs ``technician_id`` holds and has not finished (accepted, on the way, on site, on
+    hold), by reference. A leave does not take them from him: they stay his until a dispatcher
+    reassigns them."""
+    return list(
+        session.scalars(
+            sa.select(WorkOrder)
+            .where(
+                WorkOrder.org_id == org_id,
+                WorkOrder.assignee_id == technician_id,
+                WorkOrder.status.in_(LOADED),
+            )
+            .order_by(WorkOrder.reference)
+        )
+    )
 
 
 def set_position(

@@ -26,6 +26,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from dispatch.assign import dispatcher, offers
 from dispatch.assign.models import Technician
 from dispatch.assign.ranking import target_milestone
+from dispatch.assign.texts import in_language
 from dispatch.console.actions import OrderAction, register
 from dispatch.console.blueprint import CONSOLE_ROLES, actor, bp
 from dispatch.errors import ConflictError, DomainError
@@ -76,14 +77,20 @@ def candidates(order: WorkOrder) -> dict:
 
 @bp.app_context_processor
 def _assignment_globals():
-    def org_technicians() -> list[Technician]:
-        return list(
+    def org_technicians(order: WorkOrder | None = None) -> list[Technician]:
+        """The organisation's technicians by name; with ``order``, whoever an offer of it waits
+        on comes first (the one a phoned acceptance is most likely from)."""
+        techs = list(
             db.session.scalars(
                 sa.select(Technician)
                 .where(Technician.org_id == current_user.org_id)
                 .order_by(Technician.name)
             )
         )
+        if order is None:
+            return techs
+        waiting = {o.technician_id for o in offers.pending_offers(db.session, order)}
+        return sorted(techs, key=lambda tech: tech.id not in waiting)
 
     return {"assign_candidates": candidates, "org_technicians": org_technicians}
 
@@ -137,8 +144,18 @@ def assign(reference: str):
         lambda: dispatcher.offer_to(
             db.session, order, form.technician.data, actor(), note=form.note.data or None
         ),
-        _("Offered by SMS; the job is the technician's when he answers Y and its code."),
+        lambda made: _offered(order, made),
     )
+
+
+def _offered(order: WorkOrder, made) -> str:
+    """The flash after an offer: who was asked and the reply his SMS asks for, in his language
+    (a Chinese-speaking technician is told to answer 接<code>, not Y <code>)."""
+    tech, code = made[0].technician, order.job_code
+    with in_language(tech.language):
+        reply = _("Reply Y %(code)s to accept.", code=code)
+    return _("Offered by SMS to %(name)s; the job is his once he answers. His SMS says: %(reply)s",
+             name=tech.name, reply=reply)  # fmt: skip
 
 
 @bp.post("/orders/<reference>/phone-acceptance")

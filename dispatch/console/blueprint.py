@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import phonenumbers
 from flask import Blueprint, current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -43,13 +44,28 @@ def actor() -> lifecycle.Actor:
 
 
 def mask_phone(number: str | None, full: bool) -> str:
-    """The number as the reader may see it: whole, or its country/operator prefix and last 4 digits."""
+    """The number as the reader may see it: whole, or its country/operator prefix and last 4 digits.
+    A landline is shown whole as it is dialled at home ("0377 6622 1750"), the way a dispatcher
+    calls it; a mobile as stored."""
     if not number:
         return ""
-    if full or len(number) < 8:
+    if full:
+        return landline_national(number) or number
+    if len(number) < 8:
         return number
     keep = 6 if number.startswith("+") else 3
     return number[:keep] + "*" * (len(number) - keep - 4) + number[-4:]
+
+
+def landline_national(number: str) -> str | None:
+    """A fixed-line E.164 number in its national format; None for a mobile or an unreadable one."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.number_type(parsed) != phonenumbers.PhoneNumberType.FIXED_LINE:
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def locale() -> str:
@@ -93,6 +109,8 @@ def _console_globals():
         "duty_label": lambda code: labels.label(labels.DUTY, code),
         "event_label": lambda code: labels.label(labels.EVENT, code),
         "clock_start": labels.clock_start,
+        "eta_label": labels.eta,
+        "sees_full_phones": lambda: current_user.has_role(*FULL_PHONE_ROLES),
         "due_reason": lambda code: labels.label(labels.DUE_REASON, code),
         "source_label": lambda code: labels.label(labels.LOCATION_SOURCE, code),
         "precision_label": lambda code: labels.label(labels.PRECISION, code),

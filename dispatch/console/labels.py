@@ -191,6 +191,8 @@ EVENT = {
     "report_returned": _l("report returned to the technician"),
     "report_rated": _l("customer rating"),
     "signing_requested": _l("signature requested"),
+    "sms_code_refused": _l("wrong confirmation code by SMS"),
+    "sms_confirmation_locked": _l("SMS confirmation refused: too many wrong codes"),
 }
 
 #: What became of an offer.
@@ -271,3 +273,19 @@ def type_name(code: str, locale: str) -> str:
 
 def type_choices(org_code: str, locale: str) -> list[tuple[str, str]]:
     return [(t.code, type_name(t.code, locale)) for t in rulebook().types_for_org(org_code)]
+
+
+def duration(minutes: float) -> str:
+    """A duration as a dispatcher reads it: "45 min" under an hour, "32 h 2 min" beyond."""
+    total = round(minutes)
+    if total < 60:
+        return gettext("%(minutes)s min", minutes=total)
+    hours, rest = divmod(total, 60)
+    if not rest:
+        return gettext("%(hours)s h", hours=hours)
+    return gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=rest)
+
+
+def eta(minutes: float) -> str:
+    """The console's one way of writing a travel time: "ETA 45 min", "ETA 32 h 2 min"."""
+    return gettext("ETA %(duration)s", duration=duration(minutes))

@@ -11,6 +11,7 @@ from flask_login import current_user
 from dispatch import clock
 from dispatch.assign import roster
 from dispatch.assign.models import DutyStatus, Technician
+from dispatch.console import labels
 from dispatch.console.blueprint import CONSOLE_ROLES, bp
 from dispatch.console.forms import DutyForm, LeaveForm, PositionForm, SubstituteForm
 from dispatch.console.plans import plans
@@ -95,9 +96,30 @@ def technician_leave(tech_id: int):
         until = clock.parse(form.until.data)
     except ValueError:
         raise DomainError(_("The end of the leave is not a date and time.")) from None
-    roster.set_leave(db.session, current_user.org_id, tech_id, until, form.substitute.data or None)
+    tech = roster.set_leave(db.session, current_user.org_id, tech_id, until, form.substitute.data or None)
+    held = [order.reference for order in roster.held_jobs(db.session, current_user.org_id, tech_id)]
+    stand_in = db.session.get(Technician, tech.substitute_id) if tech.substitute_id else None
     commit()
     flash(_("Leave recorded."), "ok")
+    if held:
+        flash(
+            _(
+                "%(name)s still holds %(references)s: a leave does not take them from him, they stay "
+                "his until you reassign them.",
+                name=tech.name,
+                references=", ".join(held),
+            ),
+            "error",
+        )
+    if stand_in is not None and stand_in.duty_status is not DutyStatus.ON_DUTY:
+        flash(
+            _(
+                "%(name)s, who stands in, is %(duty)s: he covers nobody until he is back on duty.",
+                name=stand_in.name,
+                duty=labels.label(labels.DUTY, stand_in.duty_status),
+            ),
+            "error",
+        )
     return _back(tech_id)
 
 

@@ -272,7 +272,7 @@ def test_a_deadline_set_for_a_landline_caller_says_to_call_them(client, auth, db
     )
     html = response.get_data(as_text=True)
     assert "the caller is told why" not in html
-    assert "No SMS reaches a landline: call the customer on +8637766221750" in html
+    assert "No SMS reaches a landline: call the customer on 0377 6622 1750" in html
     assert db.query(OutboxMessage).filter_by(work_order_id=hot.id, kind="deadline_set").count() == 0
     moved = next(m for m in _fresh(db, hot).milestones if m.name == "resolve")
     assert clock.local(moved.due_at).strftime("%Y-%m-%dT%H:%M") == due

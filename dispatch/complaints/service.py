@@ -189,9 +189,8 @@ def feed_back(
     """Tell the customer the result and record what was said: by SMS (through the outbox) to a
     mobile, or — ``by_call``, for a customer without a mobile — as a call made and noted.
 
-    Either way the customer has been answered: besides the ``complaint_feedback`` record, the
-    timeline gets the ``customer_replied`` event that meets the complaint's ``reply`` deadline,
-    as a message to the customer from the console does."""
+    Either way the customer has been answered: the ``complaint_feedback`` event meets the
+    complaint's ``reply`` deadline (config/sla.toml), as a message from the console does."""
     text = (text or "").strip()
     order = complaint.order
     if not text:
@@ -217,7 +216,6 @@ def feed_back(
     complaint.feedback, complaint.feedback_sent_at = text, clock.now()
     session.flush()
     lifecycle.record(session, order, "complaint_feedback", actor, note=text, data=data)
-    lifecycle.record(session, order, "customer_replied", actor, note=text, data=data)
     return complaint
 
 

@@ -91,6 +91,13 @@ def deadline_sentence(milestone: Milestone, now: datetime | None = None) -> str:
     return _("%(milestone)s by %(due)s.") % {"milestone": str(label or milestone.name), "due": due}
 
 
+def next_deadline_sentence(order: WorkOrder, now: datetime | None = None) -> str:
+    """``deadline_sentence`` of the order's next deadline, escaped to stand inside a %-template
+    (its time may hold no "%", a place may); "" when no deadline runs."""
+    deadline = next_deadline(order)
+    return deadline_sentence(deadline, now).replace("%", "%%") if deadline is not None else ""
+
+
 def sign_due(order: WorkOrder) -> datetime | None:
     """When the warning sign must be in place, while it is not yet; else None."""
     for milestone in order.milestones:
@@ -217,10 +224,9 @@ def assigned_text(order: WorkOrder, code: str, language: str | None, *, due_at: 
 def yours_template(order: WorkOrder, now: datetime | None = None) -> str:
     """The "job is yours" text of a job without a time to be on site: its next deadline, if any,
     and how to answer (a template on ``code`` and ``place``, in the current locale)."""
-    deadline = next_deadline(order)
     return sentences(
         _("Job %(code)s is yours: %(place)s."),
-        deadline_sentence(deadline, now).replace("%", "%%") if deadline is not None else "",
+        next_deadline_sentence(order, now),
         _("Reply OTW when you leave, ARR on arrival."),
     )
 

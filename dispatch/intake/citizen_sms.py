@@ -26,7 +26,6 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from dispatch import clock
 from dispatch.auth.models import Organisation
 from dispatch.errors import DomainError
 from dispatch.geo.chain import locate
@@ -37,7 +36,7 @@ from dispatch.intake.service import after_placing, take_report
 from dispatch.intake.text import _
 from dispatch.orders import lifecycle
 from dispatch.orders.lifecycle import Actor
-from dispatch.orders.models import FINAL, Channel, Status, WorkOrder
+from dispatch.orders.models import Channel, Status, WorkOrder
 from dispatch.sla.rules import TypeDef
 from dispatch.sla.service import promised, rulebook
 from dispatch.sms import inbound, outbox
@@ -99,14 +98,6 @@ def _send(
     session: Session, message: InboundMessage, body: str, kind: str, language: str, params=None, **ids
 ) -> None:
     outbox.send(session, kind, to=message.sender, text=body, params=params, language=language, **ids)
-
-
-def _due_param(order: WorkOrder) -> str:
-    """The promised time as a template parameter (like the acknowledgement's): "12-01 14:30"."""
-    milestone = promised(order)
-    if order.status in FINAL or milestone is None or milestone.due_at is None:
-        return "待定"
-    return clock.local(milestone.due_at).strftime("%m-%d %H:%M")
 
 
 def _status_params(order: WorkOrder) -> dict[str, str]:
@@ -263,7 +254,7 @@ def complete_place(session: Session, message: InboundMessage, order: WorkOrder, 
     params = {
         "reference": order.reference,
         "place": " ".join(placement.label.split()),
-        "due": _due_param(order),
+        "due": citizen_status.template_due(order),
     }
     _send(session, message, body, "reply", language, params, order=order)
 

@@ -16,17 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch import clock
-from dispatch.intake.ack import format_due
+from dispatch.intake.ack import _l, format_due
 from dispatch.intake.text import _
 from dispatch.orders.models import Milestone, Status, WorkOrder
 from dispatch.sla.service import promised, rulebook
 from dispatch.sms.models import OutboxMessage
-
-
-def _l(message: str) -> str:
-    """Marks a text for the catalog; it is translated where it is used (``_``)."""
-    return message
-
 
 #: The state as the citizen notices it.
 STATE = {
@@ -142,8 +136,8 @@ def status_line(session: Session, order: WorkOrder, locale: str) -> str:
 
 
 def template_due(order: WorkOrder) -> str:
-    """The expected time as the ``status`` template's parameter ("12-01 14:30"), or "待定" when
-    no promise runs."""
+    """The expected time as a template parameter ("12-01 14:30", like the acknowledgement's), or
+    "待定" when no promise runs."""
     milestone = running_promise(order)
     if milestone is None:
         return "待定"

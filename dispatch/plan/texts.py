@@ -10,10 +10,9 @@ from flask_babel import gettext as _
 from dispatch.assign.ranking import target_milestone
 from dispatch.assign.texts import (
     OFFER_SHRINK,
-    deadline_sentence,
     fit,
     in_language,
-    next_deadline,
+    next_deadline_sentence,
     place_of,
     sentences,
     sign_sentence,
@@ -54,10 +53,9 @@ def next_text(order: WorkOrder, language: str | None, *, offered: bool, now: dat
         elif _due(order) is not None:
             template = _("Next: job %(code)s, %(type)s, %(place)s, on site by %(due)s.")
         else:
-            deadline = next_deadline(order)
             template = sentences(
                 _("Next: job %(code)s, %(type)s, %(place)s."),
-                deadline_sentence(deadline, now).replace("%", "%%") if deadline is not None else "",
+                next_deadline_sentence(order, now),
                 _("Reply Y %(code)s to accept.") if offered else "",
             )
         sign = sign_sentence(order, values["code"], now)
@@ -88,9 +86,8 @@ def first_text(order: WorkOrder, language: str | None, now: datetime | None = No
         if _due(order) is not None:
             template = _("Plan changed: go to job %(code)s first, %(place)s, on site by %(due)s.")
         else:
-            deadline = next_deadline(order)
             template = sentences(
                 _("Plan changed: go to job %(code)s first, %(place)s."),
-                deadline_sentence(deadline, now).replace("%", "%%") if deadline is not None else "",
+                next_deadline_sentence(order, now),
             )
         return fit(lambda parts: template % parts, dict(values, place=place_of(order)), (("place", 12),))
